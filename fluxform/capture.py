@@ -1,0 +1,200 @@
+"""Run a Pulumi program in-process under the SDK's mock engine and record what it registers.
+
+The recording monitor sees every RegisterResourceRequest before the SDK deserializes it, so
+secrets are still marked at their exact paths. It redacts them on the way in, re-applies what
+the mock engine does not (`additionalSecretOutputs`, Kubernetes Secret data), marks values
+that are only known after apply as unknown, and refuses duplicate URNs (the real engine does;
+the mock silently overwrites).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pulumi
+import pulumi.runtime
+import pulumi.runtime.settings as pulumi_settings
+from google.protobuf.json_format import MessageToDict
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.sync_await import _sync_await
+
+from fluxform.errors import CaptureError
+from fluxform.graph import UNKNOWN, Graph, Resource, is_marker, secret_marker
+
+SIG_KEY = rpc._special_sig_key
+SECRET_SIG = rpc._special_secret_sig
+RESOURCE_SIG = rpc._special_resource_sig
+UNKNOWN_VALUE = rpc.UNKNOWN
+
+# Input properties the real engine always treats as secret for a type, whatever the program did.
+ALWAYS_SECRET_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "kubernetes:core/v1:Secret": ("data", "stringData"),
+}
+
+
+def _plain(value: Any) -> Any:
+    """A protobuf-decoded JSON value with markers: secrets redacted, unknowns flagged."""
+    if isinstance(value, str):
+        return dict(UNKNOWN) if value == UNKNOWN_VALUE else value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        sig = value.get(SIG_KEY)
+        if sig == SECRET_SIG:
+            return secret_marker(_plain(value.get("value")))
+        if sig == RESOURCE_SIG:
+            return value.get("urn", "")
+        if sig is not None:
+            return {"$fluxform": "opaque"}
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _redact_paths(inputs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Redact every value under the given top-level keys (per entry for mappings)."""
+    out = dict(inputs)
+    for key in keys:
+        value = out.get(key)
+        if isinstance(value, dict) and not is_marker(value):
+            out[key] = {k: secret_marker(v) for k, v in value.items()}
+        elif value is not None:
+            out[key] = secret_marker(value)
+    return out
+
+
+class PlanMocks(pulumi_mocks.Mocks):
+    """Mocks for planning: a resource's state is its inputs; computed outputs stay unknown.
+
+    Ids are derived from the logical name so captures are deterministic. Invokes return an
+    empty result (the program must not depend on data sources to build its graph).
+    """
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], None]:
+        return {}, None
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """A MockMonitor that records every registration as a graph Resource."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.recorded: dict[str, Resource] = {}
+        self.duplicates: list[str] = []
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        pulumi_mocks._ensure_event_loop()
+
+        raw = MessageToDict(request.object, preserving_proto_field_name=True)
+        inputs = _plain(raw)
+        always = ALWAYS_SECRET_INPUTS.get(request.type)
+        if always:
+            inputs = _redact_paths(inputs, always)
+        trigger = None
+        if request.HasField("replacement_trigger"):
+            trigger = _plain(MessageToDict(request.replacement_trigger))
+        record = Resource(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            parent=request.parent or None,
+            custom=bool(request.custom),
+            provider=_provider_urn(request.provider),
+            dependencies=tuple(sorted(set(request.dependencies))),
+            inputs=inputs,
+            replace_on_changes=tuple(request.replaceOnChanges),
+            replacement_trigger=trigger,
+            delete_before_replace=bool(request.deleteBeforeReplace),
+        )
+        with self._lock:
+            if urn in self.recorded:
+                self.duplicates.append(urn)
+            self.recorded[urn] = record
+
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=rpc.deserialize_properties(request.object),
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+        )
+        id_, state = self.mocks.new_resource(args)
+        secret_outputs = set(request.additionalSecretOutputs) | set(always or ())
+        state = {
+            k: ({SIG_KEY: SECRET_SIG, "value": v} if k in secret_outputs else v)
+            for k, v in state.items()
+        }
+        obj = _sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj)
+
+
+def _provider_urn(ref: str) -> str | None:
+    """`urn:pulumi:...::name::id` -> the URN part (provider refs are URN + '::' + id)."""
+    if not ref:
+        return None
+    urn, _, _id = ref.rpartition("::")
+    return urn or ref
+
+
+def _reset_runtime() -> None:
+    """Forget the previous run's root stack and pending work (captures may run back to back)."""
+    pulumi_settings.ROOT.set(None)
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+
+
+def capture(
+    program: Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    secret_keys: list[str] | None = None,
+    mocks: pulumi_mocks.Mocks | None = None,
+) -> Graph:
+    """Run `program` under the recording mock engine (preview mode) and return its Graph.
+
+    `config` is the flat Pulumi config (`namespace:key` -> string); `secret_keys` lists the
+    keys the program must treat as secret (their values are placeholders, never decrypted).
+    Raises CaptureError if the program fails or registers two resources with one URN.
+    """
+    _reset_runtime()
+    pulumi.runtime.set_all_config(dict(config or {}), list(secret_keys or []))
+    monitor = RecordingMonitor(mocks or PlanMocks())
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=True,
+                             monitor=monitor)
+
+    def run() -> None:
+        program()
+
+    try:
+        _sync_await(pulumi.runtime.stack.run_pulumi_func(run))
+    except CaptureError:
+        raise
+    except Exception as exc:  # the program's own failure, reported in one line
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CaptureError(f"program failed for stack {stack!r}: {message}") from exc
+    finally:
+        pulumi.runtime.set_all_config({}, [])
+    if monitor.duplicates:
+        dup = sorted(set(monitor.duplicates))[0]
+        raise CaptureError(
+            f"duplicate URN {dup} (and {len(set(monitor.duplicates)) - 1} more); "
+            "hint: child resource names must be unique: prefix them with the component name"
+        )
+    return Graph(project=project, stack=stack, resources=dict(monitor.recorded))
+

@@ -1,0 +1,75 @@
+"""The `fluxform` command line: a thin click group.
+
+Each subcommand lives in fluxform/commands/<name>.py and exposes a click command named
+`command`; it parses arguments, calls one library function and hands the result to a
+renderer. Errors derived from FluxformError print as one line and exit 1 (a traceback
+only with --debug); click usage errors keep click's own exit code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from fluxform.errors import FluxformError
+
+# subcommand name -> module under fluxform.commands
+SUBCOMMANDS: dict[str, str] = {
+    "plan": "plan",
+    "check": "check",
+    "render": "render",
+    "schema": "schema",
+    "validate": "validate",
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a subcommand's module only when it runs (keeps `fluxform --help` fast)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = SUBCOMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"fluxform.commands.{module_name}")
+        command: click.Command = module.command
+        return command
+
+
+@click.group(cls=LazyGroup)
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.version_option(package_name="fluxform")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """fluxform: plan, check and render the Flux cluster layer managed by Pulumi."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        return cli.main(args=argv, prog_name="fluxform", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Aborted!", err=True)
+        sys.exit(1)
+    except FluxformError as exc:
+        if debug:
+            raise
+        click.echo(f"error: {exc.one_line()}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

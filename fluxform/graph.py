@@ -1,0 +1,231 @@
+"""The captured resource graph: what a Pulumi program registers, with secrets already redacted.
+
+A Graph is the single currency between capture, baselines (git ref, `pulumi stack export`,
+saved file), the diff, the policy rules and the reports. Secret values never enter it: the
+capture replaces them with a SECRET marker carrying only a fingerprint, and values known only
+after apply with an UNKNOWN marker. No renderer can leak what is not here.
+
+JSON form (`fluxform plan --save`), format `fluxform.graph/v1`:
+
+    {"format": "fluxform.graph/v1", "project": "...", "stack": "...",
+     "resources": [{"urn", "type", "name", "parent", "custom", "provider",
+                    "dependencies", "inputs", "replaceOnChanges", "replacementTrigger",
+                    "deleteBeforeReplace"}, ...]}   # sorted by URN
+
+Markers inside `inputs` (and `replacementTrigger`):
+    {"$fluxform": "secret", "fingerprint": "sha256:<16 hex>" | null}
+    {"$fluxform": "unknown"}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fluxform.errors import PlanError
+
+FORMAT = "fluxform.graph/v1"
+MARKER_KEY = "$fluxform"
+
+PathSegment = str | int
+Path = tuple[PathSegment, ...]
+
+
+def secret_marker(value: Any) -> dict[str, Any]:
+    """The redacted stand-in for a secret value: a salted, truncated fingerprint, or none.
+
+    The fingerprint lets a plan say "changed" without showing the value. The plan only ever
+    sees placeholders (config secrets are never decrypted: their placeholder derives from the
+    ciphertext) or unknowns, so the fingerprint reveals nothing a reader does not already have.
+    """
+    if is_unknown(value) or value is None:
+        return {MARKER_KEY: "secret", "fingerprint": None}
+    if is_secret(value):
+        return dict(value)
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    digest = hashlib.sha256(b"fluxform-secret-v1\0" + blob.encode()).hexdigest()[:16]
+    return {MARKER_KEY: "secret", "fingerprint": f"sha256:{digest}"}
+
+
+UNKNOWN: dict[str, Any] = {MARKER_KEY: "unknown"}
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(MARKER_KEY) == "secret"
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(MARKER_KEY) == "unknown"
+
+
+def is_marker(value: Any) -> bool:
+    return isinstance(value, dict) and MARKER_KEY in value
+
+
+def walk(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Yield (path, leaf) for every leaf of a JSON-like value; markers count as leaves."""
+    if isinstance(value, dict) and not is_marker(value):
+        for key in sorted(value):
+            yield from walk(value[key], (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from walk(item, (*path, index))
+    else:
+        yield path, value
+
+
+def format_path(path: Path) -> str:
+    """Human form of a path: spec.hard["requests.cpu"], spec.dependsOn[0]."""
+    out = ""
+    for seg in path:
+        if isinstance(seg, int):
+            out += f"[{seg}]"
+        elif seg.replace("_", "").replace("-", "").isalnum() and not seg[:1].isdigit():
+            out += f".{seg}" if out else seg
+        else:
+            out += f"[{json.dumps(seg)}]"
+    return out
+
+
+def get_path(value: Any, path: Path) -> Any:
+    """The value at `path`, or None when any segment is missing."""
+    for seg in path:
+        if isinstance(seg, int) and isinstance(value, list) and -len(value) <= seg < len(value):
+            value = value[seg]
+        elif isinstance(seg, str) and isinstance(value, dict) and not is_marker(value):
+            value = value.get(seg)
+        else:
+            return None
+    return value
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One registered resource (custom or component), identified by its URN."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str | None = None
+    custom: bool = True
+    provider: str | None = None
+    """URN of the explicit provider (the `::id` suffix is dropped), None for the default one."""
+    dependencies: tuple[str, ...] = ()
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+    replace_on_changes: tuple[str, ...] = ()
+    replacement_trigger: Any = None
+    delete_before_replace: bool = False
+
+    def secret_paths(self) -> list[Path]:
+        return [p for p, leaf in walk(dict(self.inputs)) if is_secret(leaf)]
+
+    @property
+    def is_kubernetes(self) -> bool:
+        return self.type.startswith("kubernetes:") and not self.type.startswith(
+            "pulumi:providers:"
+        )
+
+    @property
+    def k8s_identity(self) -> tuple[str, str, str] | None:
+        """(kind, namespace, name) for a Kubernetes object, from its inputs; None otherwise."""
+        if not self.is_kubernetes or self.type.startswith("kubernetes:helm"):
+            return None
+        kind = self.inputs.get("kind") or self.type.rsplit(":", 1)[-1]
+        meta = self.inputs.get("metadata") or {}
+        if not isinstance(meta, dict):
+            return None
+        name = meta.get("name")
+        namespace = meta.get("namespace") or ""
+        if not isinstance(name, str) or not isinstance(namespace, str):
+            return None
+        return str(kind), namespace, name
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "urn": self.urn,
+            "type": self.type,
+            "name": self.name,
+            "parent": self.parent,
+            "custom": self.custom,
+            "provider": self.provider,
+            "dependencies": list(self.dependencies),
+            "inputs": self.inputs,
+            "replaceOnChanges": list(self.replace_on_changes),
+            "replacementTrigger": self.replacement_trigger,
+            "deleteBeforeReplace": self.delete_before_replace,
+        }
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> Resource:
+        try:
+            return cls(
+                urn=str(raw["urn"]),
+                type=str(raw["type"]),
+                name=str(raw["name"]),
+                parent=raw.get("parent"),
+                custom=bool(raw.get("custom", True)),
+                provider=raw.get("provider"),
+                dependencies=tuple(raw.get("dependencies") or ()),
+                inputs=dict(raw.get("inputs") or {}),
+                replace_on_changes=tuple(raw.get("replaceOnChanges") or ()),
+                replacement_trigger=raw.get("replacementTrigger"),
+                delete_before_replace=bool(raw.get("deleteBeforeReplace", False)),
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise PlanError(f"graph resource is malformed: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Graph:
+    """All resources of one stack, keyed by URN (iteration is in URN order)."""
+
+    project: str
+    stack: str
+    resources: Mapping[str, Resource] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        ordered = {urn: self.resources[urn] for urn in sorted(self.resources)}
+        object.__setattr__(self, "resources", ordered)
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.resources.values())
+
+    def __len__(self) -> int:
+        return len(self.resources)
+
+    def by_type(self, type_: str) -> list[Resource]:
+        return [r for r in self if r.type == type_]
+
+    def children(self, urn: str) -> list[Resource]:
+        return [r for r in self if r.parent == urn]
+
+    def to_json(self) -> str:
+        doc = {
+            "format": FORMAT,
+            "project": self.project,
+            "stack": self.stack,
+            "resources": [r.to_json() for r in self],
+        }
+        return json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "<graph>") -> Graph:
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PlanError(f"{source}: not a fluxform graph: invalid JSON ({exc.msg})") from None
+        if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+            found = doc.get("format") if isinstance(doc, dict) else type(doc).__name__
+            raise PlanError(
+                f"{source}: not a fluxform graph (format {found!r}, expected {FORMAT!r}); "
+                "hint: save one with `fluxform plan --save FILE`"
+            )
+        resources = [Resource.from_json(r) for r in doc.get("resources") or []]
+        return cls(
+            project=str(doc.get("project", "")),
+            stack=str(doc.get("stack", "")),
+            resources={r.urn: r for r in resources},
+        )
