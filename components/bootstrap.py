@@ -1,0 +1,124 @@
+"""Flux bootstrap: namespace, pinned Flux install, fleet deploy key, root sync.
+
+Install method: a Pulumi-managed Helm release (`helm.v3.Release`) of the fluxcd-community
+`flux2` chart at an exact chart version. One owner per object: Pulumi owns the release, Helm
+owns the controllers it renders, and Flux never manages its own install from Git (no
+gotk-components.yaml in the fleet repo), so an upgrade is a reviewed `chart_version` change in
+the spec, visible in `fluxform plan`. Lockdown flags are passed as explicit controller args
+rather than through the chart's multitenancy switch, so the plan shows exactly what runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.deploy_key import DeployKey
+from components.flux_objects import FLUX_NAMESPACE, MANAGED_BY
+from components.gitops import register
+
+LOCKDOWN_ARGS: dict[str, list[str]] = {
+    "kustomizeController": ["--no-cross-namespace-refs=true", "--no-remote-bases=true",
+                            "--default-service-account=default"],
+    "helmController": ["--no-cross-namespace-refs=true", "--default-service-account=default"],
+    "notificationController": ["--no-cross-namespace-refs=true"],
+    "imageReflectionController": ["--no-cross-namespace-refs=true"],
+    "imageAutomationController": ["--no-cross-namespace-refs=true"],
+}
+IMAGE_CONTROLLERS = ("imageReflectionController", "imageAutomationController")
+
+
+def flux_chart_values(*, image_automation: bool, network_policy: bool,
+                      lockdown: bool) -> dict[str, Any]:
+    """Values for the flux2 chart (pure, so tests and the plan can see every flag)."""
+    values: dict[str, Any] = {
+        "installCRDs": True,
+        "multitenancy": {"enabled": False},
+        "policies": {"create": network_policy},
+    }
+    for controller in IMAGE_CONTROLLERS:
+        values[controller] = {"create": image_automation}
+    if lockdown:
+        for controller, args in LOCKDOWN_ARGS.items():
+            if controller in IMAGE_CONTROLLERS and not image_automation:
+                continue
+            values.setdefault(controller, {})["container"] = {"additionalArgs": list(args)}
+    return values
+
+
+class FluxBootstrapArgs(TypedDict):
+    cluster_name: str
+    """Cluster name (used in the deploy key title)."""
+    chart_version: str
+    """Exact flux2 chart version."""
+    chart_repository: str
+    """Helm repository URL of the flux2 chart."""
+    image_automation: bool
+    """Install the image automation controllers."""
+    network_policy: bool
+    """Install Flux's network policies."""
+    multitenant_lockdown: bool
+    """Pass the multi-tenancy lockdown flags to the controllers."""
+    fleet_repository: str
+    """Fleet repository name (owner comes from the github provider)."""
+    fleet_path: str
+    """Path the root Kustomization syncs (part of the deploy key title)."""
+    fleet_writable: bool
+    """Image automation pushes to the fleet repository (the deploy key is then read-write)."""
+    deploy_key_algorithm: str
+    """ecdsa-p384 or ed25519."""
+    deploy_key_rotation: str
+    """Rotation trigger for the fleet deploy key."""
+    root_objects: Sequence[dict[str, Any]]
+    """The root GitRepository and Kustomization (fluxform.manifests.bootstrap_objects)."""
+
+
+class FluxBootstrap(pulumi.ComponentResource):
+    """Outputs: `namespace`, `release_name`, `fleet_public_key`."""
+
+    def __init__(self, name: str, args: FluxBootstrapArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("fluxform:index:FluxBootstrap", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        ns = k8s.core.v1.Namespace(
+            f"{name}-namespace",
+            metadata={"name": FLUX_NAMESPACE, "labels": {
+                **MANAGED_BY,
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "pod-security.kubernetes.io/enforce-version": "latest",
+                "pod-security.kubernetes.io/warn": "restricted",
+            }},
+            opts=child,
+        )
+        release = k8s.helm.v3.Release(
+            f"{name}-flux",
+            name="flux",
+            chart="flux2",
+            version=args["chart_version"],
+            repository_opts={"repo": args["chart_repository"]},
+            namespace=FLUX_NAMESPACE,
+            atomic=True,
+            values=flux_chart_values(image_automation=args["image_automation"],
+                                     network_policy=args["network_policy"],
+                                     lockdown=args["multitenant_lockdown"]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
+        )
+        key = DeployKey(
+            f"{name}-fleet-key",
+            {"repository": args["fleet_repository"], "namespace": FLUX_NAMESPACE,
+             "secret_name": "flux-system",
+             "title": f"fluxform {args['cluster_name']} {args['fleet_path']}",
+             "algorithm": args["deploy_key_algorithm"], "rotation": args["deploy_key_rotation"],
+             "read_only": not args["fleet_writable"]},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
+        )
+        self.root = [register(self, name, obj, [release, key.secret])
+                     for obj in args["root_objects"]]
+        self.namespace = ns.metadata.name
+        self.release_name = release.name
+        self.fleet_public_key = key.public_key
+        self.register_outputs({"namespace": self.namespace, "release_name": self.release_name,
+                               "fleet_public_key": self.fleet_public_key})

@@ -1,0 +1,119 @@
+"""Spec -> Flux objects. The one mapping used by the Pulumi program and the renderer.
+
+`bootstrap_objects` are always Pulumi's (the root sync). `gitops_objects` are applied by
+whoever `flux.delivery` names: Pulumi as CustomResources, or Flux from the fleet repository.
+Secrets never appear here: objects reference them by name (see *_secret_name).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from components import flux_objects as fo
+from fluxform.spec.model import FLUX_NAMESPACE, GitSource, Spec, Tenant
+
+ROOT_NAME = "flux-system"
+FLEET_SECRET = "flux-system"
+TENANT_SECRET = "flux-git-credentials"
+TENANT_SERVICE_ACCOUNT = "flux-reconciler"
+
+KIND_RANK = {k: i for i, k in enumerate([
+    "GitRepository", "HelmRepository", "Kustomization", "HelmRelease", "Provider", "Alert",
+    "Receiver",
+])}
+
+
+def provider_secret_name(provider: str) -> str:
+    return f"{provider}-address"
+
+
+def receiver_secret_name(receiver: str) -> str:
+    return f"{receiver}-token"
+
+
+def sort_key(obj: dict[str, Any]) -> tuple[int, str, str]:
+    meta = obj["metadata"]
+    return KIND_RANK.get(obj["kind"], 99), meta.get("namespace", ""), meta["name"]
+
+
+def source_repository(name: str, namespace: str, src: GitSource, secret: str) -> dict[str, Any]:
+    return fo.git_repository(name, namespace, url=src.url, branch=src.branch,
+                             interval=src.interval, secret_name=secret,
+                             verify_secret=src.verify_secret if src.verify_signatures else None)
+
+
+def bootstrap_objects(spec: Spec) -> list[dict[str, Any]]:
+    """The root GitRepository and Kustomization in flux-system (always owned by Pulumi)."""
+    return [
+        source_repository(ROOT_NAME, FLUX_NAMESPACE, spec.fleet, FLEET_SECRET),
+        fo.kustomization(ROOT_NAME, FLUX_NAMESPACE, source=ROOT_NAME, path=spec.fleet.path,
+                         interval="10m", retry_interval="2m", timeout="5m", prune=True),
+    ]
+
+
+def tenant_objects(spec: Spec, tenant: Tenant) -> list[dict[str, Any]]:
+    """The tenant's own GitRepository and its Kustomization, reconciled as its service account."""
+    return [
+        source_repository(tenant.name, tenant.name, tenant.source, TENANT_SECRET),
+        fo.kustomization(
+            tenant.name, tenant.name, source=tenant.name, path=tenant.source.path,
+            interval=tenant.source.interval, prune=tenant.prune, suspend=tenant.suspend,
+            depends_on=[(d, FLUX_NAMESPACE) for d in tenant.depends_on],
+            service_account=TENANT_SERVICE_ACCOUNT, target_namespace=tenant.name,
+            annotations=dict(tenant.annotations),
+        ),
+    ]
+
+
+def layer_objects(spec: Spec) -> list[dict[str, Any]]:
+    return [
+        fo.kustomization(
+            layer.name, FLUX_NAMESPACE, source=ROOT_NAME, path=layer.path, interval=layer.interval,
+            retry_interval=layer.retry_interval, timeout=layer.timeout, prune=layer.prune,
+            wait=layer.wait, suspend=layer.suspend,
+            depends_on=[(d, None) for d in layer.depends_on], annotations=dict(layer.annotations),
+        )
+        for layer in spec.layers
+    ]
+
+
+def helm_objects(spec: Spec) -> list[dict[str, Any]]:
+    repos = [fo.helm_repository(r.name, url=r.url, interval=r.interval)
+             for r in spec.helm_repositories]
+    releases = [
+        fo.helm_release(
+            r.name, target_namespace=r.namespace, repository=r.repository, chart=r.chart,
+            version=r.version, interval=r.interval, chart_interval=r.chart_interval,
+            timeout=r.timeout, retries=r.retries, values=r.values, depends_on=r.depends_on,
+            create_namespace=r.create_namespace, suspend=r.suspend,
+            annotations=dict(r.annotations),
+        )
+        for r in spec.helm_releases
+    ]
+    return repos + releases
+
+
+def notification_objects(spec: Spec) -> list[dict[str, Any]]:
+    n = spec.notifications
+    out = [
+        fo.notification_provider(
+            p.name, type_=p.type, channel=p.channel, address=p.address,
+            secret_name=provider_secret_name(p.name) if p.secret_config else None)
+        for p in n.providers
+    ]
+    out += [fo.alert(a.name, provider=a.provider, severity=a.severity,
+                     sources=[(s.kind, s.name, s.namespace) for s in a.sources], summary=a.summary)
+            for a in n.alerts]
+    out += [fo.receiver(r.name, type_=r.type, events=r.events,
+                        resources=[(s.kind, s.name, s.namespace) for s in r.resources],
+                        secret_name=receiver_secret_name(r.name))
+            for r in n.receivers]
+    return out
+
+
+def gitops_objects(spec: Spec) -> list[dict[str, Any]]:
+    """Every Flux object whose owner `flux.delivery` chooses, in a fixed order."""
+    objs = layer_objects(spec) + helm_objects(spec) + notification_objects(spec)
+    for tenant in spec.tenants:
+        objs += tenant_objects(spec, tenant)
+    return sorted(objs, key=sort_key)
