@@ -22,7 +22,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.sync_await import _sync_await
 
-from fluxform.errors import CaptureError
+from fluxform.errors import CaptureError, FluxformError
 from fluxform.graph import UNKNOWN, Graph, Resource, is_marker, secret_marker
 
 SIG_KEY = rpc._special_sig_key
@@ -183,7 +183,7 @@ def capture(
 
     try:
         _sync_await(pulumi.runtime.stack.run_pulumi_func(run))
-    except CaptureError:
+    except FluxformError:
         raise
     except Exception as exc:  # the program's own failure, reported in one line
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

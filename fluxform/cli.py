@@ -9,6 +9,7 @@ only with --debug); click usage errors keep click's own exit code 2.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -61,6 +62,11 @@ def main(argv: list[str] | None = None) -> Any:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as other CLI tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(1)
     except click.Abort:
         click.echo("Aborted!", err=True)
         sys.exit(1)

@@ -83,6 +83,8 @@ def format_path(path: Path) -> str:
     for seg in path:
         if isinstance(seg, int):
             out += f"[{seg}]"
+        elif seg.startswith("[") and seg.endswith("]"):
+            out += seg
         elif seg.replace("_", "").replace("-", "").isalnum() and not seg[:1].isdigit():
             out += f".{seg}" if out else seg
         else:

@@ -57,7 +57,8 @@ def tenant_objects(spec: Spec, tenant: Tenant) -> list[dict[str, Any]]:
         source_repository(tenant.name, tenant.name, tenant.source, TENANT_SECRET),
         fo.kustomization(
             tenant.name, tenant.name, source=tenant.name, path=tenant.source.path,
-            interval=tenant.source.interval, prune=tenant.prune, suspend=tenant.suspend,
+            interval=tenant.source.interval, timeout=tenant.source.interval,
+            prune=tenant.prune, suspend=tenant.suspend,
             depends_on=[(d, FLUX_NAMESPACE) for d in tenant.depends_on],
             service_account=TENANT_SERVICE_ACCOUNT, target_namespace=tenant.name,
             annotations=dict(tenant.annotations),
