@@ -85,6 +85,7 @@ def helm_release(name: str, *, target_namespace: str, repository: str, chart: st
                  interval: str, chart_interval: str, timeout: str, retries: int,
                  values: Mapping[str, Any], depends_on: Iterable[str] = (),
                  create_namespace: bool = True, suspend: bool = False,
+                 service_account: str | None = None,
                  annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A platform HelmRelease. It lives in flux-system beside its HelmRepository (so the
     lockdown flag --no-cross-namespace-refs holds) and installs into `target_namespace`."""
@@ -109,6 +110,8 @@ def helm_release(name: str, *, target_namespace: str, repository: str, chart: st
         spec["dependsOn"] = deps
     if suspend:
         spec["suspend"] = True
+    if service_account:
+        spec["serviceAccountName"] = service_account
     return flux_object("HelmRelease", name, FLUX_NAMESPACE, spec, annotations)
 
 

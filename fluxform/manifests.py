@@ -16,6 +16,13 @@ ROOT_NAME = "flux-system"
 FLEET_SECRET = "flux-system"
 TENANT_SECRET = "flux-git-credentials"
 TENANT_SERVICE_ACCOUNT = "flux-reconciler"
+# Under lockdown (--default-service-account=default) platform reconcilers in flux-system name
+# their controller's own service account explicitly, or they would run as `default`.
+PLATFORM_ACCOUNTS = {"Kustomization": "kustomize-controller", "HelmRelease": "helm-controller"}
+
+
+def platform_account(spec: Spec, kind: str) -> str | None:
+    return PLATFORM_ACCOUNTS[kind] if spec.flux.multitenant_lockdown else None
 
 KIND_RANK = {k: i for i, k in enumerate([
     "GitRepository", "HelmRepository", "Kustomization", "HelmRelease", "Provider", "Alert",
@@ -47,7 +54,8 @@ def bootstrap_objects(spec: Spec) -> list[dict[str, Any]]:
     return [
         source_repository(ROOT_NAME, FLUX_NAMESPACE, spec.fleet, FLEET_SECRET),
         fo.kustomization(ROOT_NAME, FLUX_NAMESPACE, source=ROOT_NAME, path=spec.fleet.path,
-                         interval="10m", retry_interval="2m", timeout="5m", prune=True),
+                         interval="10m", retry_interval="2m", timeout="5m", prune=True,
+                         service_account=platform_account(spec, "Kustomization")),
     ]
 
 
@@ -73,6 +81,7 @@ def layer_objects(spec: Spec) -> list[dict[str, Any]]:
             retry_interval=layer.retry_interval, timeout=layer.timeout, prune=layer.prune,
             wait=layer.wait, suspend=layer.suspend,
             depends_on=[(d, None) for d in layer.depends_on], annotations=dict(layer.annotations),
+            service_account=platform_account(spec, "Kustomization"),
         )
         for layer in spec.layers
     ]
@@ -87,7 +96,7 @@ def helm_objects(spec: Spec) -> list[dict[str, Any]]:
             version=r.version, interval=r.interval, chart_interval=r.chart_interval,
             timeout=r.timeout, retries=r.retries, values=r.values, depends_on=r.depends_on,
             create_namespace=r.create_namespace, suspend=r.suspend,
-            annotations=dict(r.annotations),
+            service_account=platform_account(spec, "HelmRelease"), annotations=dict(r.annotations),
         )
         for r in spec.helm_releases
     ]
