@@ -150,6 +150,6 @@ SPEC = F("obj", "A fluxform environment spec.", fields={
         })),
     }),
     "policy": F("obj", "Policy settings.", default={}, fields={
-        "severities": F("labels", "Rule id (FF001...) -> error | warning | off.", default={}),
+        "severities": F("severities", "Rule id (FF001...) -> error | warning | off.", default={}),
     }),
 })

@@ -41,6 +41,9 @@ def _node(f: F) -> dict[str, Any]:
         out = {"type": "array", "items": _node(f.item or F("name"))}
         if f.kind == "names":
             out["uniqueItems"] = True
+    elif f.kind == "severities":
+        out = {"type": "object", "propertyNames": {"pattern": r"^FF\d{3}$"},
+               "additionalProperties": {"enum": ["error", "warning", "off", False]}}
     elif f.kind == "labels":
         out = {"type": "object", "additionalProperties": {"type": "string"}}
     elif f.kind == "quantities":

@@ -57,7 +57,7 @@ def check(doc: Document, data: dict[str, Any]) -> None:
 
 def _source(doc: Document, path: Path, src: dict[str, Any]) -> None:
     if src["verify_signatures"] and not src["verify_secret"]:
-        raise doc.error((*path, "verify_secret"), "verify_signatures needs verify_secret",
+        raise doc.error((*path, "verify_signatures"), "verify_signatures needs verify_secret",
                         "name the Secret holding the trusted public keys")
     branch = src["image_automation_branch"]
     if branch and not src["image_automation"]:

@@ -50,7 +50,11 @@ def _value(doc: Document, path: Path, value: Any, f: F) -> Any:
         if kind == "names" and len(set(out)) != len(out):
             raise doc.error(path, "the list names the same item twice", "remove the duplicate")
         return out
-    if kind in ("labels", "quantities", "any"):
+    if kind == "severities" and isinstance(value, dict):
+        # YAML 1.1 reads a bare `off` as false: accept it as the word the user meant.
+        value = {k: ("off" if v is False else v) for k, v in value.items()}
+        kind = "labels"
+    if kind in ("labels", "quantities", "any", "severities"):
         if not isinstance(value, dict):
             raise doc.error(path, f"expected a mapping, got {_type_name(value)}")
         if kind == "any":
