@@ -57,8 +57,9 @@ def risks_for(change: ResourceChange, before: Resource | None,
     if change.op is Op.REPLACE:
         yield Risk("R-REPLACE", f"{name} will be replaced: {'; '.join(change.replace_reasons)}")
     if change.op in (Op.REPLACE, Op.DELETE) and (res.type in DEPLOY_KEY_TYPES or _is_credentials(res)):
-        yield Risk("R-DEPLOY-KEY", f"{name}: Git credentials {change.op.value}d; Flux loses access "
-                   "until the new key is registered and the Secret updated")
+        effect = ("Flux loses access until the new key is registered and the Secret updated"
+                  if change.op is Op.REPLACE else "Flux can no longer fetch with this key")
+        yield Risk("R-DEPLOY-KEY", f"{name}: Git credentials {change.op.value}d; {effect}")
     if change.op is Op.DELETE and res.type == "kubernetes:core/v1:Namespace":
         yield Risk("R-DELETE-NAMESPACE", f"{name}: deleting the namespace deletes everything in it")
     if before is None or after is None:

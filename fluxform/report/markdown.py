@@ -2,7 +2,7 @@
 
 Cutting follows meaning, not bytes: the marker, heading, summary and every deletion,
 replacement, risk and error finding are kept; per-resource details are added in order of
-importance (replace, delete, update, create) while they fit, and what was left out is said.
+importance (replace, update, create) while they fit, and what was left out is said.
 Only if the must-keep list alone is too long is it cut, with the exact count left out.
 """
 
@@ -15,7 +15,7 @@ from fluxform.plan import Op, Plan, ResourceChange
 from fluxform.report.values import field_line
 
 GITHUB_LIMIT = 65536
-DETAIL_ORDER = {Op.REPLACE: 0, Op.DELETE: 1, Op.UPDATE: 2, Op.CREATE: 3}
+DETAIL_ORDER = {Op.REPLACE: 0, Op.UPDATE: 1, Op.CREATE: 2}
 MAX_FIELDS = 60
 
 
@@ -43,8 +43,8 @@ def _critical(plan: Plan) -> list[str]:
 
 
 def _details(c: ResourceChange) -> str:
-    body = [field_line(f) for f in c.fields[:MAX_FIELDS]] if c.op is not Op.DELETE else []
-    if len(c.fields) > MAX_FIELDS and c.op is not Op.DELETE:
+    body = [field_line(f) for f in c.fields[:MAX_FIELDS]]
+    if len(c.fields) > MAX_FIELDS:
         body.append(f"# ... {len(c.fields) - MAX_FIELDS} more fields (see the JSON plan)")
     reasons = "".join(f"\n# {r}" for r in c.replace_reasons)
     diff = "\n".join(body) + reasons
@@ -81,7 +81,8 @@ def render(plan: Plan, *, max_chars: int = GITHUB_LIMIT, **_: Any) -> str:
         if len(kept) < len(critical):
             kept.append(f"> - ...and {len(critical) - len(kept)} more (see the JSON plan artifact)")
         out += "\n".join(block + kept) + "\n\n"
-    changed = sorted((c for c in plan.changes if c.op is not Op.NOOP),
+    # Deletions are listed in full in the caution block above; details are for field diffs.
+    changed = sorted((c for c in plan.changes if c.op not in (Op.NOOP, Op.DELETE)),
                      key=lambda c: DETAIL_ORDER[c.op])
     if changed:
         out += "### Changes\n\n"
