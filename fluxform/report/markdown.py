@@ -42,6 +42,36 @@ def _critical(plan: Plan) -> list[str]:
     return lines
 
 
+def _critical_compact(plan: Plan, budget: int) -> list[str]:
+    """The same facts, one line per (operation, type) and per risk code, names only; when
+    even that is too long, each line keeps the names that fit and counts the rest."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for c in plan.changes:
+        if c.op in (Op.DELETE, Op.REPLACE):
+            groups.setdefault((c.op.value, c.type), []).append(c.name)
+    for c, r in plan.risks:
+        if r.code != "R-REPLACE":
+            groups.setdefault((r.code, ""), []).append(c.name)
+    findings = [f"> - **{f.severity.upper()} {f.rule_id}** {_code(f.subject)}: "
+                f"{html.escape(f.message)}" for f in plan.errors]
+    share = max(200, (budget - sum(len(x) + 1 for x in findings)) // max(1, len(groups)))
+    lines = []
+    for (what, type_), names in groups.items():
+        head = f"> - **{what}** {_code(type_) if type_ else ''} ({len(names)}): "
+        text, shown = head, 0
+        for name in names:
+            piece = html.escape(name) + ", "
+            if len(text) + len(piece) + 40 > share:
+                break
+            text += piece
+            shown += 1
+        text = text.rstrip(", ")
+        if shown < len(names):
+            text += f" ...and {len(names) - shown} more (see the JSON plan artifact)"
+        lines.append(text)
+    return lines + findings
+
+
 def _details(c: ResourceChange) -> str:
     body = [field_line(f) for f in c.fields[:MAX_FIELDS]]
     if len(c.fields) > MAX_FIELDS:
@@ -72,6 +102,10 @@ def render(plan: Plan, *, max_chars: int = GITHUB_LIMIT, **_: Any) -> str:
         kind = "CAUTION" if (s.delete or s.replace or plan.errors) else "WARNING"
         block = [f"> [!{kind}]", "> **Deletions, replacements, risks and policy errors**", ">"]
         budget = max_chars - len(out) - footer_reserve - sum(len(x) + 1 for x in block)
+        if sum(len(x) + 1 for x in critical) > budget:
+            critical = _critical_compact(plan, budget - 80)
+            block.append("> _(compact list: the full one does not fit in one comment)_")
+            budget -= len(block[-1]) + 1
         kept: list[str] = []
         for line in critical:
             if budget - (len(line) + 1) < 0:
