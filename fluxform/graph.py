@@ -133,7 +133,7 @@ class Resource:
     @property
     def k8s_identity(self) -> tuple[str, str, str] | None:
         """(kind, namespace, name) for a Kubernetes object, from its inputs; None otherwise."""
-        if not self.is_kubernetes or self.type.startswith("kubernetes:helm"):
+        if not self.is_kubernetes or self.type.startswith("kubernetes:helm.sh/"):
             return None
         kind = self.inputs.get("kind") or self.type.rsplit(":", 1)[-1]
         meta = self.inputs.get("metadata") or {}
