@@ -9,8 +9,9 @@ the mock silently overwrites).
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pulumi
@@ -18,8 +19,9 @@ import pulumi.runtime
 import pulumi.runtime.settings as pulumi_settings
 from google.protobuf.json_format import MessageToDict
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_resource_runtime
 from pulumi.runtime import rpc
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.sync_await import _sync_await
 
 from fluxform.errors import CaptureError, FluxformError
@@ -150,6 +152,25 @@ def _provider_urn(ref: str) -> str | None:
     return urn or ref
 
 
+@contextlib.contextmanager
+def _without_stack_traces() -> Iterator[None]:
+    """Skip the SDK's per-resource stack trace (source positions for the engine's UI).
+
+    The plan never uses them, and collecting one reads source lines for every frame of every
+    registration: about a third of the capture time of a 1,000-resource stack.
+    """
+    original = pulumi_resource_runtime._get_stack_trace
+    pulumi_resource_runtime._get_stack_trace = _EMPTY_TRACE
+    try:
+        yield
+    finally:
+        pulumi_resource_runtime._get_stack_trace = original
+
+
+def _EMPTY_TRACE() -> Any:  # noqa: N802 (stands in for an SDK function)
+    return source_pb2.StackTrace()
+
+
 def _reset_runtime() -> None:
     """Forget the previous run's root stack and pending work (captures may run back to back)."""
     pulumi_settings.ROOT.set(None)
@@ -182,7 +203,8 @@ def capture(
         program()
 
     try:
-        _sync_await(pulumi.runtime.stack.run_pulumi_func(run))
+        with _without_stack_traces():
+            _sync_await(pulumi.runtime.stack.run_pulumi_func(run))
     except FluxformError:
         raise
     except Exception as exc:  # the program's own failure, reported in one line

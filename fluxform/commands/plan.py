@@ -50,7 +50,7 @@ def command(stack: tuple[str, ...], all_stacks: bool, project: str, fmt: str, ou
     for result in results:
         if result.error:
             click.echo(f"error: {result.stack}: {result.error}", err=True)
-        elif out and len(stacks) > 1:
+        elif out and all_stacks:
             write_atomic(Path(out) / f"{result.stack}.{SUFFIX[fmt]}", result.output)
         elif out:
             write_atomic(out, result.output)
