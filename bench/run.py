@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fleet import make_project  # noqa: E402
+from fleet import make_project
 
 HERE = Path(__file__).resolve().parent
 
@@ -109,10 +109,11 @@ def measure(sizes: list[int], quick: bool) -> dict[str, Any]:
                    "ms_per_resource": 1000 * plan["total_s"] / plan["resources"],
                    "diff_render_share": (plan["diff_s"] + plan["render_s"]) / plan["total_s"]}
             if shutil.which("kubectl"):
+                import dataclasses
+
                 from fluxform.render import render_tree
                 from fluxform.render.write import write_tree
                 from fluxform.spec import load_spec
-                import dataclasses
                 spec = load_spec(project / "stacks" / f"s{size}.yaml")
                 spec = dataclasses.replace(spec, flux=dataclasses.replace(spec.flux, delivery="git"))
                 t0 = time.perf_counter()
@@ -139,12 +140,14 @@ def measure(sizes: list[int], quick: bool) -> dict[str, Any]:
 
 
 def report(results: dict[str, Any]) -> str:
-    lines = ["| size | resources | plan s | ms/res | capture | policy | diff | render | peak MB | floor s | plan/floor | (diff+render)/total |",
+    lines = ["| size | resources | plan s | ms/res | capture | policy | diff | render | peak MB "
+             "| floor s | plan/floor | (diff+render)/total |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size, row in results["sizes"].items():
         p, f = row["plan"], row["floor"]
         lines.append(f"| {size} | {p['resources']} | {p['total_s']:.2f} | {row['ms_per_resource']:.2f} | "
-                     f"{p['capture_s']:.2f} | {p['policy_s']:.3f} | {p['diff_s']:.3f} | {p['render_s']:.3f} | "
+                     f"{p['capture_s']:.2f} | {p['policy_s']:.3f} | {p['diff_s']:.3f} | "
+                     f"{p['render_s']:.3f} | "
                      f"{p['peak_rss_mb']:.0f} | {f['total_s']:.2f} | {row['ratio_plan_floor']:.2f} | "
                      f"{row['diff_render_share']:.1%} |")
     for size, row in results["sizes"].items():

@@ -7,7 +7,7 @@ resources, so changing it replaces key, deploy key and Secret together.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import pulumi
 import pulumi_github as github
@@ -16,7 +16,7 @@ import pulumi_tls as tls
 
 from components.flux_objects import GITHUB_KNOWN_HOSTS, MANAGED_BY
 
-ALGORITHMS = {"ecdsa-p384": {"algorithm": "ECDSA", "ecdsa_curve": "P384"},
+ALGORITHMS: dict[str, dict[str, Any]] = {"ecdsa-p384": {"algorithm": "ECDSA", "ecdsa_curve": "P384"},
               "ed25519": {"algorithm": "ED25519"}}
 
 

@@ -20,6 +20,10 @@ from components.gitops import register
 TOKEN_BYTES = 32
 
 
+def _secret_data(key: str, value: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
+    return {key: value}
+
+
 class NotificationsArgs(TypedDict):
     provider_addresses: Mapping[str, pulumi.Input[str]]
     """Secret name -> secret webhook address (each becomes a Secret with key `address`)."""
@@ -36,18 +40,21 @@ class Notifications(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fluxform:index:Notifications", name, None, opts)
         secrets: list[pulumi.Resource] = []
-        meta = {"namespace": FLUX_NAMESPACE, "labels": dict(MANAGED_BY)}
+        def meta(secret_name: str) -> k8s.meta.v1.ObjectMetaArgs:
+            return k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=FLUX_NAMESPACE,
+                                              labels=dict(MANAGED_BY))
+
         for secret_name, address in sorted(args["provider_addresses"].items()):
             secrets.append(k8s.core.v1.Secret(
-                f"{name}-{secret_name}", metadata={"name": secret_name, **meta},
-                string_data={"address": pulumi.Output.secret(address)},
+                f"{name}-{secret_name}", metadata=meta(secret_name),
+                string_data=_secret_data("address", pulumi.Output.secret(address)),
                 opts=pulumi.ResourceOptions(parent=self)))
         for secret_name in sorted(args["receiver_tokens"]):
             token = random.RandomBytes(f"{name}-{secret_name}-bytes", length=TOKEN_BYTES,
                                        opts=pulumi.ResourceOptions(parent=self))
             secrets.append(k8s.core.v1.Secret(
-                f"{name}-{secret_name}", metadata={"name": secret_name, **meta},
-                string_data={"token": token.hex}, opts=pulumi.ResourceOptions(parent=self)))
+                f"{name}-{secret_name}", metadata=meta(secret_name),
+                string_data=_secret_data("token", token.hex), opts=pulumi.ResourceOptions(parent=self)))
         for obj in args.get("flux_objects", ()):
             register(self, name, obj, secrets)
         self.secret_names = sorted([*args["provider_addresses"], *args["receiver_tokens"]])

@@ -56,7 +56,7 @@ class Tenant(pulumi.ComponentResource):
         if args["cluster_role"] == "cluster-admin":
             raise ValueError(f"tenant {name}: binding to cluster-admin is not allowed")
         ns_name = args["namespace"]
-        labels = {**MANAGED_BY, TENANT_LABEL: ns_name}
+        labels: dict[str, Any] = {**MANAGED_BY, TENANT_LABEL: ns_name}
         child = pulumi.ResourceOptions(parent=self)
         ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata={"name": ns_name, "labels": labels},
                                    opts=child)
@@ -67,12 +67,13 @@ class Tenant(pulumi.ComponentResource):
             opts=in_ns)
         k8s.rbac.v1.RoleBinding(
             f"{name}-reconciler-binding",
-            metadata={"name": f"{args['service_account']}-{args['cluster_role']}",
-                      "namespace": ns_name, "labels": labels},
-            role_ref={"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
-                      "name": args["cluster_role"]},
-            subjects=[{"kind": "ServiceAccount", "name": args["service_account"],
-                       "namespace": ns_name}],
+            metadata=k8s.meta.v1.ObjectMetaArgs(
+                name=f"{args['service_account']}-{args['cluster_role']}", namespace=ns_name,
+                labels=labels),
+            role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io",
+                                             kind="ClusterRole", name=args["cluster_role"]),
+            subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=args["service_account"],
+                                              namespace=ns_name)],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[sa]))
         if args.get("quota"):
             k8s.core.v1.ResourceQuota(

@@ -22,7 +22,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource_runtime
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2, source_pb2
-from pulumi.runtime.sync_await import _sync_await
+from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from fluxform.errors import CaptureError, FluxformError
 from fluxform.graph import UNKNOWN, Graph, Resource, is_marker, secret_marker
@@ -93,11 +93,11 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         self.duplicates: list[str] = []
         self._lock = threading.Lock()
 
-    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+    def RegisterResource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        pulumi_mocks._ensure_event_loop()
+        _ensure_event_loop()  # type: ignore[no-untyped-call]
 
         raw = MessageToDict(request.object, preserving_proto_field_name=True)
         inputs = _plain(raw)
@@ -167,7 +167,7 @@ def _without_stack_traces() -> Iterator[None]:
         pulumi_resource_runtime._get_stack_trace = original
 
 
-def _EMPTY_TRACE() -> Any:  # noqa: N802 (stands in for an SDK function)
+def _EMPTY_TRACE() -> Any:
     return source_pb2.StackTrace()
 
 

@@ -131,12 +131,13 @@ def _starts_with(path: Path, prefix: Path) -> bool:
 def _resource_change(before: Resource | None, after: Resource | None) -> ResourceChange:
     res = after or before
     assert res is not None
+    reasons: tuple[str, ...] = ()
     if before is None:
         fields = tuple(FieldChange(path, "added", None, leaf, is_secret(leaf), is_unknown(leaf))
                        for path, leaf in walk(dict(res.inputs)))
-        op, reasons = Op.CREATE, ()
+        op = Op.CREATE
     elif after is None:
-        fields, op, reasons = (), Op.DELETE, ()
+        fields, op = (), Op.DELETE
     else:
         forced = forced_paths(after) + tuple(tuple(p.split(".")) for p in after.replace_on_changes)
         raw = diff_values(dict(before.inputs), dict(after.inputs))

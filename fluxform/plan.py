@@ -10,7 +10,7 @@ from fluxform.findings import Finding
 from fluxform.graph import Path, format_path
 
 
-class Op(str, enum.Enum):
+class Op(enum.StrEnum):
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"

@@ -66,15 +66,19 @@ def risks_for(change: ResourceChange, before: Resource | None,
         return
     kind = _kind(after)
     if kind in RECONCILERS:
-        if get_path(after.inputs, ("spec", "prune")) is True and get_path(before.inputs, ("spec", "prune")) is not True:
+        turned_on = {key: get_path(after.inputs, ("spec", key)) is True
+                     and get_path(before.inputs, ("spec", key)) is not True
+                     for key in ("prune", "suspend")}
+        if turned_on["prune"]:
             yield Risk("R-PRUNE-ON", f"{name}: prune turned on; objects removed from Git will be deleted")
-        if get_path(after.inputs, ("spec", "suspend")) is True and get_path(before.inputs, ("spec", "suspend")) is not True:
+        if turned_on["suspend"]:
             yield Risk("R-SUSPEND", f"{name}: reconciliation suspended")
         ns = get_path(after.inputs, ("metadata", "namespace"))
         if (ns not in (None, "flux-system") and get_path(before.inputs, ("spec", "serviceAccountName"))
                 and not get_path(after.inputs, ("spec", "serviceAccountName"))):
             yield Risk("R-TENANT-SA", f"{name}: tenant reconciler loses serviceAccountName")
-    if kind in ("RoleBinding", "ClusterRoleBinding") and before.inputs.get("roleRef") != after.inputs.get("roleRef"):
+    binding = kind in ("RoleBinding", "ClusterRoleBinding")
+    if binding and before.inputs.get("roleRef") != after.inputs.get("roleRef"):
         yield Risk("R-ROLEREF", f"{name}: roleRef changes")
     gb, vb = _version(before)
     ga, va = _version(after)

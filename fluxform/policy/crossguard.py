@@ -17,7 +17,7 @@ from typing import Any
 from fluxform.policy.model import Context, ImageAutomation, PolicyObject, Rule
 from fluxform.policy.rules import RULES
 
-CONFIG_SCHEMA = {
+CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
     "production": {"type": "boolean", "default": False},
     "writableRepositories": {"type": "array", "items": {"type": "string"}, "default": []},
     "imageAutomation": {"type": "array", "default": [], "items": {"type": "object"}},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from fluxform.cycles import find_cycle
 from fluxform.policy.model import Context, PolicyObject, Rule
 
 Hits = Iterator[tuple[str, str]]
@@ -68,7 +69,8 @@ def cross_namespace(objs: list[PolicyObject], ctx: Context) -> Hits:
         spec = o.spec
         refs = [spec.get("sourceRef"), (spec.get("chart") or {}).get("spec", {}).get("sourceRef")
                 if isinstance(spec.get("chart"), dict) else None, spec.get("secretRef"),
-                spec.get("kubeConfig", {}).get("secretRef") if isinstance(spec.get("kubeConfig"), dict) else None]
+                spec.get("kubeConfig", {}).get("secretRef")
+                if isinstance(spec.get("kubeConfig"), dict) else None]
         for ref in refs:
             if isinstance(ref, dict) and ref.get("namespace") not in (None, "", o.namespace):
                 yield o.subject, (f"tenant {o.kind} {o.namespace}/{o.name} references "
@@ -123,28 +125,17 @@ def timeouts(objs: list[PolicyObject], ctx: Context) -> Hits:
 def depends_on(objs: list[PolicyObject], ctx: Context) -> Hits:
     for kind in RECONCILERS:
         nodes = {(o.namespace, o.name): o for o in _of(objs, kind)}
-        edges = {key: [(d.get("namespace") or key[0], d.get("name")) for d in
-                       (o.spec.get("dependsOn") or []) if isinstance(d, dict)]
-                 for key, o in nodes.items()}
+        edges: dict[tuple[str, str], list[tuple[str, str]]] = {
+            key: [(str(d.get("namespace") or key[0]), str(d.get("name")))
+                  for d in (o.spec.get("dependsOn") or []) if isinstance(d, dict)]
+            for key, o in nodes.items()}
         for key, deps in sorted(edges.items()):
             for dep in deps:
                 if dep not in nodes:
                     yield nodes[key].subject, f"{kind} {key[0]}/{key[1]} depends on missing {dep[0]}/{dep[1]}"
-        state: dict[tuple[str, str], int] = {}
-
-        def visit(node: tuple[str, str], path: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
-            state[node] = 1
-            for nxt in edges.get(node, []):
-                if state.get(nxt) == 1:
-                    return [*path[path.index(nxt):], nxt]
-                if nxt in nodes and nxt not in state and (cycle := visit(nxt, [*path, nxt])):
-                    return cycle
-            state[node] = 2
-            return None
-
-        for key in sorted(nodes):
-            if key not in state and (cycle := visit(key, [key])):
-                yield nodes[key].subject, f"{kind} dependsOn cycle: " + " -> ".join(n for _, n in cycle)
+        cycle = find_cycle(edges)
+        if cycle:
+            yield nodes[cycle[0]].subject, f"{kind} dependsOn cycle: " + " -> ".join(n for _, n in cycle)
 
 
 def receiver_auth(objs: list[PolicyObject], ctx: Context) -> Hits:
@@ -165,7 +156,8 @@ def token_length(objs: list[PolicyObject], ctx: Context) -> Hits:
 
 def deploy_key_read_only(objs: list[PolicyObject], ctx: Context) -> Hits:
     for o in objs:
-        if o.type == "github:index/repositoryDeployKey:RepositoryDeployKey" and o.props.get("readOnly") is False:
+        deploy_key = o.type == "github:index/repositoryDeployKey:RepositoryDeployKey"
+        if deploy_key and o.props.get("readOnly") is False:
             repo = str(o.props.get("repository"))
             if repo not in ctx.writable_repositories:
                 yield o.subject, f"deploy key for {repo} is read-write but nothing pushes to it"
@@ -212,7 +204,8 @@ def api_versions(objs: list[PolicyObject], ctx: Context) -> Hits:
     for o in objs:
         group = o.api_version.split("/")[0]
         if group in FLUX_GROUPS and CURRENT_API.get(o.kind) not in (None, o.api_version):
-            yield o.subject, f"{o.kind} {o.namespace}/{o.name} uses {o.api_version}, not {CURRENT_API[o.kind]}"
+            yield o.subject, (f"{o.kind} {o.namespace}/{o.name} uses {o.api_version}, "
+                              f"not {CURRENT_API[o.kind]}")
 
 
 RULES: tuple[Rule, ...] = (

@@ -27,7 +27,7 @@ GROUPS = {"Kustomization": "layers", "HelmRepository": "helm", "HelmRelease": "h
           "Provider": "notifications", "Alert": "notifications", "Receiver": "notifications"}
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
@@ -38,7 +38,7 @@ def _ordered(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _dump(doc: dict[str, Any], header: str) -> bytes:
-    body = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
+    body: str = yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
                      allow_unicode=True, width=100)
     return (header + body).encode("utf-8")
 

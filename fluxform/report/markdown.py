@@ -33,7 +33,7 @@ def _critical(plan: Plan) -> list[str]:
         if c.op in (Op.DELETE, Op.REPLACE):
             why = f" ({html.escape('; '.join(c.replace_reasons))})" if c.replace_reasons else ""
             lines.append(f"> - {_code(c.op.symbol + ' ' + c.display)} {c.op.value}{why}")
-    for c, r in plan.risks:
+    for _, r in plan.risks:
         if r.code != "R-REPLACE":
             lines.append(f"> - **{r.code}** {html.escape(r.message)}")
     for f in plan.findings:

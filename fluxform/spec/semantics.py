@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from fluxform.cycles import find_cycle
 from fluxform.spec.loader import Document, Path
 from fluxform.spec.validate import RESERVED_NAMESPACES, SEVERITY_ID
 
@@ -86,20 +87,8 @@ def _refs(doc: Document, path: Path, names: list[str], known: set[str], what: st
 
 def _acyclic(doc: Document, path: Path, items: list[dict[str, Any]]) -> None:
     edges = {item["name"]: list(item["depends_on"]) for item in items}
-    index = {item["name"]: i for i, item in enumerate(items)}
-    state: dict[str, int] = {}
-
-    def visit(node: str, stack: list[str]) -> None:
-        state[node] = 1
-        for nxt in edges[node]:
-            if state.get(nxt) == 1:
-                cycle = [*stack[stack.index(nxt):], nxt]
-                raise doc.error((*path, index[node], "depends_on"),
-                                "depends_on cycle: " + " -> ".join(cycle), "break one of these edges")
-            if nxt not in state:
-                visit(nxt, [*stack, nxt])
-        state[node] = 2
-
-    for name in edges:
-        if name not in state:
-            visit(name, [name])
+    cycle = find_cycle(edges)
+    if cycle:
+        index = {item["name"]: i for i, item in enumerate(items)}
+        raise doc.error((*path, index[cycle[-2]], "depends_on"),
+                        "depends_on cycle: " + " -> ".join(cycle), "break one of these edges")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fluxform.spec.fields import SPEC, F
@@ -60,18 +61,19 @@ def _value(doc: Document, path: Path, value: Any, f: F) -> Any:
         if kind == "any":
             return value
         out_map: dict[str, str] = {}
-        for key, item in value.items():
+        for key, raw in value.items():
+            entry: Any = raw
             if kind == "quantities":
-                if isinstance(item, bool) or not isinstance(item, int | str):
-                    raise doc.error((*path, key), f"expected a quantity, got {_type_name(item)}")
-                item = str(item)
-                if not QUANTITY.match(item):
-                    raise doc.error((*path, key), f"{_short(item)} is not a Kubernetes quantity",
+                if isinstance(entry, bool) or not isinstance(entry, int | str):
+                    raise doc.error((*path, key), f"expected a quantity, got {_type_name(entry)}")
+                entry = str(entry)
+                if not QUANTITY.match(entry):
+                    raise doc.error((*path, key), f"{_short(entry)} is not a Kubernetes quantity",
                                     "use e.g. 4, 500m, 8Gi")
-            elif not isinstance(item, str):
-                raise doc.error((*path, key), f"expected a string, got {_type_name(item)}",
+            elif not isinstance(entry, str):
+                raise doc.error((*path, key), f"expected a string, got {_type_name(entry)}",
                                 "quote the value")
-            out_map[key] = item
+            out_map[key] = entry
         return out_map
     return _scalar(doc, path, value, f)
 
@@ -135,7 +137,7 @@ def _path_ok(value: str) -> bool:
     return not value.startswith("/") and ".." not in parts and "\\" not in value
 
 
-_SCALAR_RULES = {
+_SCALAR_RULES: dict[str, tuple[Callable[[str], bool], str, str]] = {
     "name": (lambda v: len(v) <= 63 and bool(DNS_LABEL.match(v)),
              "is not a valid Kubernetes name",
              "lower-case letters, digits and '-', at most 63, starting and ending alphanumeric"),

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
+
 from fluxform.baseline import load_state
 from fluxform.graph import is_secret
 from fluxform.project import load_stack, placeholder

@@ -132,7 +132,7 @@ def test_duplicate_urns_are_refused() -> None:
         k8s.core.v1.Namespace("same", metadata={"name": "a"})
         k8s.core.v1.Namespace("same", metadata={"name": "b"})
 
-    with pytest.raises(CaptureError, match="duplicate URN .*Namespace::same"):
+    with pytest.raises(CaptureError, match=r"duplicate URN .*Namespace::same"):
         capture(prog, project="p", stack="s")
 
 

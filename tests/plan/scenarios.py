@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable
 
 from conftest import ROOT
+
 from fluxform.capture import capture
 from fluxform.graph import Graph
 from fluxform.program import StackSettings, build

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import assert_golden
 from scenarios import SCENARIOS, scenario
 
-from conftest import assert_golden
 from fluxform.diff import compute_plan
 from fluxform.plan import Op
 from fluxform.policy import evaluate, objects_from_graph

@@ -6,11 +6,11 @@ import dataclasses
 import re
 from typing import Any
 
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pulumi.runtime import mocks as pulumi_mocks
 
-from conftest import ROOT
 from fluxform.capture import PlanMocks
 from fluxform.diff import compute_plan
 from fluxform.graph import Graph, Resource

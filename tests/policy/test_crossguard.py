@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pulumi_policy import EnforcementLevel, PolicyResource, PolicyResourceOptions, StackValidationArgs
-
 from conftest import ROOT
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyResource,
+    PolicyResourceOptions,
+    StackValidationArgs,
+)
+
 from fluxform.graph import Graph
 from fluxform.policy import check_stack, evaluate, objects_from_graph
 from fluxform.policy.crossguard import context_from_config, policies, validator

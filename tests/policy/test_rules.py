@@ -6,8 +6,8 @@ import copy
 from typing import Any
 
 import pytest
-
 from conftest import ROOT
+
 from fluxform.policy import RULES, check_stack, evaluate, objects_from_rendered
 from fluxform.policy.model import Context, ImageAutomation, PolicyObject
 from fluxform.spec import load_spec

@@ -9,10 +9,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 import pytest
+from conftest import ROOT, assert_golden
 
 from components import Tenant
 from components.bootstrap import flux_chart_values
-from conftest import ROOT, assert_golden
 from fluxform.capture import capture
 from fluxform.crds import validate_object
 from fluxform.errors import ConfigError

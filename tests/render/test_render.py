@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import ROOT, UPDATE
 from pulumi.runtime import mocks as pulumi_mocks
 
-from conftest import ROOT, UPDATE
 from fluxform.capture import PlanMocks, capture
 from fluxform.cli import cli
 from fluxform.crds import validate_object
