@@ -40,6 +40,12 @@ def flux_object(kind: str, name: str, namespace: str, spec: Mapping[str, Any],
     return {"apiVersion": API_VERSIONS[kind], "kind": kind, "metadata": metadata, "spec": dict(spec)}
 
 
+def _with(spec: dict[str, Any], **optional: Any) -> dict[str, Any]:
+    """`spec` plus every optional field that is set (falsy values are left out)."""
+    spec.update({key: value for key, value in optional.items() if value})
+    return spec
+
+
 def git_repository(name: str, namespace: str, *, url: str, branch: str, interval: str,
                    secret_name: str, verify_secret: str | None = None) -> dict[str, Any]:
     spec: dict[str, Any] = {
@@ -62,15 +68,8 @@ def kustomization(name: str, namespace: str, *, source: str, path: str, interval
         "path": path, "prune": prune, "wait": wait,
         "sourceRef": {"kind": "GitRepository", "name": source},
     }
-    deps = [{"name": n, **({"namespace": ns} if ns else {})} for n, ns in depends_on]
-    if deps:
-        spec["dependsOn"] = deps
-    if suspend:
-        spec["suspend"] = True
-    if service_account:
-        spec["serviceAccountName"] = service_account
-    if target_namespace:
-        spec["targetNamespace"] = target_namespace
+    _with(spec, dependsOn=[{"name": n, **({"namespace": ns} if ns else {})} for n, ns in depends_on],
+          suspend=suspend, serviceAccountName=service_account, targetNamespace=target_namespace)
     return flux_object("Kustomization", name, namespace, spec, annotations)
 
 
@@ -103,27 +102,15 @@ def helm_release(name: str, *, target_namespace: str, repository: str, chart: st
         "upgrade": {"remediation": {"retries": retries, "remediateLastFailure": True},
                     "cleanupOnFail": True},
     }
-    if values:
-        spec["values"] = dict(values)
-    deps = [{"name": d} for d in depends_on]
-    if deps:
-        spec["dependsOn"] = deps
-    if suspend:
-        spec["suspend"] = True
-    if service_account:
-        spec["serviceAccountName"] = service_account
+    _with(spec, values=dict(values), dependsOn=[{"name": d} for d in depends_on],
+          suspend=suspend, serviceAccountName=service_account)
     return flux_object("HelmRelease", name, FLUX_NAMESPACE, spec, annotations)
 
 
 def notification_provider(name: str, *, type_: str, channel: str | None, address: str | None,
                           secret_name: str | None) -> dict[str, Any]:
-    spec: dict[str, Any] = {"type": type_}
-    if channel:
-        spec["channel"] = channel
-    if address:
-        spec["address"] = address
-    if secret_name:
-        spec["secretRef"] = {"name": secret_name}
+    spec = _with({"type": type_}, channel=channel, address=address,
+                 secretRef={"name": secret_name} if secret_name else None)
     return flux_object("Provider", name, FLUX_NAMESPACE, spec)
 
 
@@ -137,8 +124,7 @@ def alert(name: str, *, provider: str, severity: str,
         "providerRef": {"name": provider}, "eventSeverity": severity,
         "eventSources": event_sources(sources),
     }
-    if summary:
-        spec["summary"] = summary
+    _with(spec, summary=summary)
     return flux_object("Alert", name, FLUX_NAMESPACE, spec)
 
 
@@ -147,7 +133,5 @@ def receiver(name: str, *, type_: str, events: Iterable[str],
     spec: dict[str, Any] = {
         "type": type_, "resources": event_sources(resources), "secretRef": {"name": secret_name},
     }
-    events = list(events)
-    if events:
-        spec["events"] = events
+    _with(spec, events=list(events))
     return flux_object("Receiver", name, FLUX_NAMESPACE, spec)
