@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from fluxform.errors import FluxformError
 from fluxform.planning import PlanOptions, plan_stacks, write_atomic
 from fluxform.project import find_project, list_stacks
 from fluxform.report import FORMATS
@@ -62,5 +61,3 @@ def command(stack: tuple[str, ...], all_stacks: bool, project: str, fmt: str, ou
         click.echo("error: policy errors found (hint: fix them, or pass --no-policy-gate)", err=True)
     sys.exit(code)
 
-
-__all__ = ["FluxformError", "command"]

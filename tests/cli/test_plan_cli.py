@@ -138,3 +138,19 @@ def test_base_ref_plans_a_pull_request_without_touching_the_tree(tmp_path: Path)
     assert git(project, "status", "--porcelain") == status_before
     fresh = fluxform("plan", "--stack", "dev", "--base-ref", "HEAD", "--detailed-exitcode", cwd=project)
     assert fresh.returncode == 0, fresh.stderr
+
+
+def test_policy_errors_fail_the_plan_unless_the_gate_is_off(tmp_path: Path) -> None:
+    project = copy_project(tmp_path)
+    spec = project / "stacks" / "dev.yaml"
+    spec.write_text(spec.read_text().replace("    - name: fleet-push\n      type: github",
+                                             "    - name: fleet-push\n      type: generic"))
+    gated = fluxform("plan", "--stack", "dev", cwd=project)
+    assert gated.returncode == 1
+    assert "ERROR FF011" in gated.stdout and "policy errors found" in gated.stderr
+    open_gate = fluxform("plan", "--stack", "dev", "--no-policy-gate", cwd=project)
+    assert open_gate.returncode == 0
+    check = fluxform("check", "--stack", "dev", cwd=project)
+    assert check.returncode == 1 and "FF011" in check.stdout
+    clean = fluxform("check", "--all")
+    assert clean.returncode == 0 and "dev: 0 error(s), 0 warning(s)" in clean.stdout
