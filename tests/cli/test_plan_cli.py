@@ -72,7 +72,7 @@ def test_bad_spec_fails_the_plan_with_file_line_and_field(tmp_path: Path) -> Non
     spec.write_text(spec.read_text().replace("interval: 10m", "interval: 10 minutes", 1))
     result = fluxform("plan", "--stack", "dev", cwd=project)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "stacks/dev.yaml:32: layers[0].interval: '10 minutes' is not a duration" in result.stderr
+    assert "stacks/dev.yaml:33: layers[0].interval: '10 minutes' is not a duration" in result.stderr
 
 
 def test_all_matches_sequential_plans() -> None:
