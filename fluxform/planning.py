@@ -16,7 +16,6 @@ from fluxform.plan import Plan
 from fluxform.policy import check_stack
 from fluxform.project import load_stack
 from fluxform.report import render
-from fluxform.spec import load_spec
 from fluxform.stackrun import capture_config
 
 
@@ -71,7 +70,7 @@ def _baseline(opts: PlanOptions, stack: str) -> tuple[Graph | None, str]:
 
 def make_plan(opts: PlanOptions, stack: str) -> Plan:
     config = load_stack(opts.project_dir, stack)
-    spec = load_spec(config.spec_path, display=str(config.spec_path.relative_to(config.project_dir)))
+    spec = config.load_spec()
     graph = capture_config(config)
     if opts.save:
         write_atomic(opts.save, graph.to_json())

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from fluxform.errors import ConfigError
+from fluxform.spec import Spec, load_spec
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,14 @@ class StackConfig:
     main: Path
     config: dict[str, str]
     secret_keys: tuple[str, ...]
+
+    @property
+    def spec_label(self) -> str:
+        """The spec path as errors and rendered headers show it (relative to the project)."""
+        return str(self.spec_path.relative_to(self.project_dir))
+
+    def load_spec(self) -> Spec:
+        return load_spec(self.spec_path, display=self.spec_label)
 
     @property
     def spec_path(self) -> Path:

@@ -10,14 +10,12 @@ import click
 from fluxform.findings import Finding
 from fluxform.policy import check_stack
 from fluxform.project import find_project, list_stacks, load_stack
-from fluxform.spec import load_spec
 from fluxform.stackrun import capture_config
 
 
 def stack_findings(project: str, stack: str) -> list[Finding]:
     config = load_stack(project, stack)
-    spec = load_spec(config.spec_path, display=str(config.spec_path.relative_to(config.project_dir)))
-    return check_stack(spec, capture_config(config))
+    return check_stack(config.load_spec(), capture_config(config))
 
 
 @click.command("check")

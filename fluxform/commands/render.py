@@ -9,7 +9,6 @@ import click
 from fluxform.project import find_project, load_stack
 from fluxform.render import render_tree
 from fluxform.render.write import check_tree, write_tree
-from fluxform.spec import load_spec
 
 
 @click.command("render")
@@ -22,8 +21,7 @@ from fluxform.spec import load_spec
 def command(stack: str, out: str, project: str, check_only: bool) -> None:
     """Render the Flux objects that belong in Git for STACK into OUT."""
     config = load_stack(find_project(project), stack)
-    label = str(config.spec_path.relative_to(config.project_dir))
-    files = render_tree(load_spec(config.spec_path, display=label), label)
+    files = render_tree(config.load_spec(), config.spec_label)
     if check_only:
         diff = check_tree(files, out)
         for line in diff:
