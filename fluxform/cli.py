@@ -75,6 +75,16 @@ def main(argv: list[str] | None = None) -> Any:
             raise
         click.echo(f"error: {exc.one_line()}", err=True)
         sys.exit(1)
+    except OSError as exc:  # unwritable --out, full disk...: one line, never a traceback
+        if debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"error: {where}{exc.strerror or exc} (hint: check the path and free space)",
+                   err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -154,3 +154,11 @@ def test_policy_errors_fail_the_plan_unless_the_gate_is_off(tmp_path: Path) -> N
     assert check.returncode == 1 and "FF011" in check.stdout
     clean = fluxform("check", "--all")
     assert clean.returncode == 0 and "dev: 0 error(s), 0 warning(s)" in clean.stdout
+
+
+def test_unwritable_output_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = fluxform("render", "--stack", "dev", "--out", str(blocker / "sub"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
