@@ -129,9 +129,9 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         if type(self.mocks) is PlanMocks and not secret_outputs:
             # Fast path: PlanMocks' state is the inputs, so the serialized inputs are the
             # response as they stand (no decode/encode round trip).
-            id_ = f"{request.name}-id"
-            self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_, {})
-            return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=request.object)
+            fast_id = f"{request.name}-id"
+            self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, fast_id, {})
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=fast_id, object=request.object)
         args = pulumi_mocks.MockResourceArgs(
             typ=request.type,
             name=request.name,
