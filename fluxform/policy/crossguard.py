@@ -1,12 +1,15 @@
 """The online runner: the same rules as Pulumi CrossGuard stack validations.
 
 `policy-pack/__main__.py` builds the pack from `policies()`. Each rule becomes one
-StackValidationPolicy whose validate function converts CrossGuard's resources into
-PolicyObjects and calls the very rule function `fluxform check` calls. Enforcement follows the
-rule's default severity (error -> mandatory, warning -> advisory); a stack's policy config
-(see policy-pack/config.prod.json) raises or lowers it, as `policy.severities` does offline.
-Per-policy config keys: production (bool), writableRepositories (list), imageAutomation
-(list of {repository, branch, pushBranch}).
+StackValidationPolicy whose validate function (`validator(rule)`) converts CrossGuard's
+PolicyResources into PolicyObjects and calls the very rule function `fluxform check` calls.
+Enforcement follows the rule's default severity (error -> mandatory, warning -> advisory); a
+stack's policy config (policy-pack/config.prod.json) sets production and raises or disables
+rules, as `policy.severities` does offline.
+
+Policy config keys (set on each policy, as config.prod.json does):
+production (bool), writableRepositories (list of repository names), imageAutomation (list of
+{repository, branch, pushBranch}).
 """
 
 from __future__ import annotations
@@ -14,38 +17,59 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from fluxform.policy.convert import SKIPPED_TYPE_PREFIXES, policy_object
+from fluxform.policy.engine import with_objects
 from fluxform.policy.model import Context, ImageAutomation, PolicyObject, Rule
 from fluxform.policy.rules import RULES
 
+PACK_NAME = "fluxform-guardrails"
 CONFIG_SCHEMA: dict[str, dict[str, Any]] = {
     "production": {"type": "boolean", "default": False},
     "writableRepositories": {"type": "array", "items": {"type": "string"}, "default": []},
     "imageAutomation": {"type": "array", "default": [], "items": {"type": "object"}},
 }
+ReportViolation = Callable[..., None]
+
+
+def policy_name(rule: Rule) -> str:
+    return f"fluxform-{rule.id.lower()}"
 
 
 def objects_from_policy_resources(resources: Iterable[Any]) -> list[PolicyObject]:
-    """CrossGuard PolicyResources (resource_type, urn, props) -> PolicyObjects."""
-    return [PolicyObject(r.resource_type, r.urn, dict(r.props)) for r in resources
-            if not r.resource_type.startswith(("pulumi:providers:", "fluxform:index:"))]
+    """CrossGuard PolicyResources (resource_type, urn, name, props) -> PolicyObjects.
+
+    Under `pulumi preview` unknown outputs are absent or None in props; rules treat both as
+    "not known", like the offline markers.
+    """
+    return [policy_object(r.resource_type, r.urn, r.name, dict(r.props)) for r in resources
+            if not r.resource_type.startswith((*SKIPPED_TYPE_PREFIXES, "fluxform:index:"))]
 
 
 def context_from_config(config: Mapping[str, Any] | None) -> Context:
     config = config or {}
     return Context(
         production=bool(config.get("production", False)),
-        writable_repositories=frozenset(config.get("writableRepositories") or ()),
+        writable_repositories=frozenset(str(r) for r in config.get("writableRepositories") or ()),
         image_automation=tuple(
-            ImageAutomation(str(i.get("repository")), str(i.get("branch", "main")), i.get("pushBranch"))
-            for i in config.get("imageAutomation") or ()),
+            ImageAutomation(str(i.get("repository")), str(i.get("branch") or "main"),
+                            i.get("pushBranch"))
+            for i in config.get("imageAutomation") or () if isinstance(i, Mapping)),
     )
 
 
-def validator(rule: Rule) -> Callable[[Any, Callable[..., None]], None]:
-    def validate(args: Any, report_violation: Callable[..., None]) -> None:
+def validator(rule: Rule) -> Callable[[Any, ReportViolation], None]:
+    """The validate function of a rule's StackValidationPolicy."""
+
+    def validate(args: Any, report_violation: ReportViolation) -> None:
         objects = objects_from_policy_resources(args.resources)
-        for subject, message in rule.check(objects, context_from_config(args.get_config())):
-            report_violation(f"{message} (fix: {rule.hint})", subject)
+        ctx = with_objects(context_from_config(args.get_config()), objects)
+        for subject, message in rule.check(objects, ctx):
+            text = f"{rule.id}: {message} (fix: {rule.hint})"
+            if subject.startswith("urn:"):
+                report_violation(text, subject)
+            else:  # a stack-level finding (e.g. FF014 names a repository, not a resource)
+                report_violation(text)
+
     return validate
 
 
@@ -55,7 +79,7 @@ def policies() -> list[Any]:
 
     return [
         StackValidationPolicy(
-            name=f"fluxform-{rule.id.lower()}",
+            name=policy_name(rule),
             description=f"{rule.id}: {rule.title}",
             validate=validator(rule),
             enforcement_level=(EnforcementLevel.MANDATORY if rule.severity == "error"

@@ -1,76 +1,169 @@
-"""The CrossGuard runner calls the same rules, in-process, on captured resources."""
+"""The CrossGuard runner calls the same rules, in-process, on captured and hand-built resources."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from conftest import ROOT
+from policy_builders import kust, release, token
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyCustomTimeouts,
     PolicyResource,
     PolicyResourceOptions,
     StackValidationArgs,
+    StackValidationPolicy,
 )
 
-from fluxform.graph import Graph
-from fluxform.policy import check_stack, evaluate, objects_from_graph
-from fluxform.policy.crossguard import context_from_config, policies, validator
-from fluxform.policy.rules import RULES
-from fluxform.spec import load_spec
-from fluxform.stackrun import capture_stack
+from fluxform.graph import Graph, Resource
+from fluxform.policy import RULES, evaluate, objects_from_graph
+from fluxform.policy.crossguard import context_from_config, policies, policy_name, validator
+from fluxform.policy.model import PolicyObject
+
+OPTS = PolicyResourceOptions(protect=False, ignore_changes=[], delete_before_replace=None,
+                             aliases=[], additional_secret_outputs=[],
+                             custom_timeouts=PolicyCustomTimeouts(0, 0, 0))
+Reported = list[tuple[str, str, str | None]]
 
 
-def as_policy_resources(graph: Graph) -> list[PolicyResource]:
-    opts = PolicyResourceOptions(protect=False, ignore_changes=[], delete_before_replace=None,
-                                 aliases=[], additional_secret_outputs=[], custom_timeouts=None)
-    return [PolicyResource(r.type, dict(r.inputs), r.urn, r.name, opts, None, None, [], {})
-            for r in graph]
+def policy_resource(type_: str, urn: str, name: str, props: dict[str, Any]) -> PolicyResource:
+    return PolicyResource(type_, props, urn, name, OPTS, None, None, [], {})
 
 
-def run_pack(graph: Graph, config: dict[str, Any]) -> list[tuple[str, str | None]]:
-    args = StackValidationArgs(as_policy_resources(graph), config)
-    reported: list[tuple[str, str | None]] = []
-    for rule in RULES:
-        validator(rule)(args, lambda message, urn=None: reported.append((message, urn)))
+def from_graph(graph: Graph) -> list[PolicyResource]:
+    return [policy_resource(r.type, r.urn, r.name, dict(r.inputs)) for r in graph]
+
+
+def from_objects(objs: list[PolicyObject]) -> list[PolicyResource]:
+    return [policy_resource(o.type, o.subject, o.name, dict(o.props)) for o in objs]
+
+
+def run_pack(resources: list[PolicyResource], config: dict[str, Any]) -> Reported:
+    """Every policy's validate function, as the pack runs them, collecting violations."""
+    reported: Reported = []
+    for policy in policies():
+        assert isinstance(policy, StackValidationPolicy)
+        args = StackValidationArgs(resources, config)
+
+        def report(message: str, urn: str | None = None, _name: str = policy.name) -> None:
+            reported.append((_name, message, urn))
+
+        policy.validate(args, report)
     return reported
 
 
-def test_pack_has_one_policy_per_rule_with_enforcement() -> None:
+def test_one_policy_per_rule_with_enforcement_by_severity() -> None:
     pack = policies()
-    assert len(pack) == len(RULES)
-    levels = {p.name: p.enforcement_level for p in pack}
-    assert levels["fluxform-ff001"] == EnforcementLevel.MANDATORY
-    assert levels["fluxform-ff008"] == EnforcementLevel.ADVISORY
+    assert [p.name for p in pack] == [policy_name(r) for r in RULES]
+    for policy, rule in zip(pack, RULES, strict=True):
+        expected = EnforcementLevel.MANDATORY if rule.severity == "error" else EnforcementLevel.ADVISORY
+        assert policy.enforcement_level == expected, rule.id
+        assert rule.id in policy.description
 
 
-def test_pack_is_clean_on_the_example_stack() -> None:
-    graph = capture_stack(ROOT, "prod")
-    assert run_pack(graph, {"production": True}) == []
+def test_pack_reports_what_the_offline_runner_finds() -> None:
+    objs = [kust(serviceAccountName=None), release("*"), token(8), kust(name="ok")]
+    online = run_pack(from_objects(objs), {"production": False})
+    offline = evaluate(objs, context_from_config({"production": False}))
+    assert sorted((name, urn) for name, _, urn in online) == \
+        sorted((policy_name_of(f.rule_id), f.subject) for f in offline)
+    assert all(message.startswith(("FF001", "FF005", "FF012")) and "fix:" in message
+               for _, message, _ in online)
 
 
-def test_pack_and_offline_runner_report_the_same_violations() -> None:
-    graph = capture_stack(ROOT, "dev")
-    spec = load_spec(ROOT / "stacks" / "dev.yaml")
-    # Break the graph: a tenant Kustomization loses its service account, a token shrinks.
-    broken = {}
-    for urn, res in graph.resources.items():
-        inputs = dict(res.inputs)
-        if res.name == "tenant-team-a-kustomization-team-a":
-            inputs["spec"] = {k: v for k, v in inputs["spec"].items() if k != "serviceAccountName"}
-        if res.type == "random:index/randomBytes:RandomBytes":
-            inputs["length"] = 8
-        broken[urn] = type(res)(**{**res.__dict__, "inputs": inputs})
-    graph = Graph(graph.project, graph.stack, broken)
-    offline = {(f.rule_id, f.subject) for f in check_stack(spec, graph) if f.severity == "error"}
-    online = run_pack(graph, {"production": False, "writableRepositories": ["fleet"]})
-    assert {subject for _, subject in online} == {subject for _, subject in offline}
-    assert {rule for rule, _ in offline} == {"FF001", "FF012"}
-    assert any("serviceAccountName" in message for message, _ in online)
+def policy_name_of(rule_id: str) -> str:
+    return f"fluxform-{rule_id.lower()}"
+
+
+def test_stack_level_violation_has_no_urn() -> None:
+    config = {"production": True,
+              "imageAutomation": [{"repository": "fleet", "branch": "main"}]}
+    reported = run_pack([], config)
+    assert reported == [(policy_name_of("FF014"), reported[0][1], None)]
+    assert "fleet" in reported[0][1]
 
 
 def test_config_maps_to_context() -> None:
     ctx = context_from_config({"production": True, "writableRepositories": ["fleet"],
-                               "imageAutomation": [{"repository": "fleet", "branch": "main"}]})
+                               "imageAutomation": [{"repository": "fleet", "branch": "main",
+                                                    "pushBranch": "image-updates"}]})
     assert ctx.production and ctx.writable_repositories == frozenset({"fleet"})
-    assert [f.rule_id for f in evaluate([], ctx)] == ["FF014"]
-    assert objects_from_graph(Graph("p", "s", {})) == []
+    assert ctx.image_automation[0].push_branch == "image-updates"
+    assert context_from_config(None).production is False
+
+
+def test_providers_and_components_are_not_policy_objects() -> None:
+    graph = Graph("p", "s", {
+        "urn:a": Resource("urn:a", "pulumi:providers:kubernetes", "k8s"),
+        "urn:b": Resource("urn:b", "fluxform:index:Tenant", "t", custom=False),
+        "urn:c": Resource("urn:c", "random:index/randomBytes:RandomBytes", "tok", inputs={"length": 4}),
+    })
+    assert [o.subject for o in objects_from_graph(graph)] == ["urn:c"]
+    assert [urn for _, _, urn in run_pack(from_graph(graph), {})] == ["urn:c"]
+
+
+def _capture(stack: str) -> Graph:
+    try:
+        from fluxform.stackrun import capture_stack
+    except ImportError as exc:
+        pytest.skip(f"stack capture not available: {exc}")
+    return capture_stack(ROOT, stack)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_pack_has_no_mandatory_violation_on_the_example_stacks(stack: str) -> None:
+    graph = _capture(stack)
+    mandatory = {policy_name(r) for r in RULES if r.severity == "error"}
+    reported = run_pack(from_graph(graph), {"production": stack == "prod",
+                                            "writableRepositories": ["fleet"]})
+    assert [r for r in reported if r[0] in mandatory] == []
+
+
+def test_pack_and_offline_runner_agree_on_a_broken_capture() -> None:
+    graph = _capture("dev")
+    broken = {}
+    for urn, res in graph.resources.items():
+        inputs = dict(res.inputs)
+        meta = inputs.get("metadata") or {}
+        if res.type.endswith(":Kustomization") and meta.get("namespace") not in (None, "flux-system"):
+            inputs["spec"] = {k: v for k, v in inputs["spec"].items() if k != "serviceAccountName"}
+        if res.type == "random:index/randomBytes:RandomBytes":
+            inputs["length"] = 8
+        broken[urn] = Resource(**{**res.__dict__, "inputs": inputs})
+    graph = Graph(graph.project, graph.stack, broken)
+    config = {"production": False, "writableRepositories": ["fleet"]}
+    offline = {(f.rule_id, f.subject) for f in evaluate(objects_from_graph(graph),
+                                                        context_from_config(config))
+               if f.severity == "error"}
+    online = {(name, urn) for name, _, urn in run_pack(from_graph(graph), config)
+              if name in {policy_name(r) for r in RULES if r.severity == "error"}}
+    assert {rule for rule, _ in offline} == {"FF001", "FF012"}
+    assert online == {(policy_name_of(rule), subject) for rule, subject in offline}
+    assert validator(RULES[0]) is not validator(RULES[0])  # a fresh closure per policy
+
+
+def test_pack_entry_point_builds_every_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    import runpy
+
+    import pulumi_policy
+
+    built: dict[str, Any] = {}
+    monkeypatch.setattr(pulumi_policy, "PolicyPack",
+                        lambda name, policies, **kw: built.update(name=name, policies=policies))
+    runpy.run_path(str(ROOT / "policy-pack" / "__main__.py"), run_name="__main__")
+    assert built["name"] == "fluxform-guardrails"
+    assert [p.name for p in built["policies"]] == [policy_name(r) for r in RULES]
+    config = (ROOT / "policy-pack" / "PulumiPolicy.yaml").read_text()
+    assert "runtime" in config and "python" in config
+
+
+def test_prod_pack_config_raises_what_production_raises() -> None:
+    import json
+
+    config = json.loads((ROOT / "policy-pack" / "config.prod.json").read_text())
+    assert set(config) == {policy_name(r) for r in RULES}
+    assert all(c["production"] is True for c in config.values())
+    raised = {name for name, c in config.items() if c.get("enforcementLevel") == "mandatory"}
+    assert raised == {policy_name(r) for r in RULES
+                      if r.severity == "warning" and r.prod_severity == "error"}
