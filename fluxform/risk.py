@@ -39,7 +39,8 @@ def _is_credentials(res: Resource) -> bool:
     if res.type != "kubernetes:core/v1:Secret":
         return False
     data = res.inputs.get("stringData") or res.inputs.get("data") or {}
-    owned = (res.parent or "").split("::")[-2].endswith("fluxform:index:DeployKey")
+    parent_type = (res.parent or "").split("::")[2:3]  # urn:pulumi:stack::project::type::name
+    owned = bool(parent_type) and parent_type[0].endswith("fluxform:index:DeployKey")
     return owned or (isinstance(data, dict) and "identity" in data)
 
 

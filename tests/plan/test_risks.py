@@ -84,3 +84,10 @@ def test_colour_only_when_asked() -> None:
     plan = plan_of(None, res(KUST, "k", kust()))
     assert "\x1b[" in render(plan, "text", color=True)
     assert "\x1b[" not in render(plan, "text")
+
+
+def test_a_secret_without_a_parent_is_judged_by_its_keys() -> None:
+    plain = res("kubernetes:core/v1:Secret", "s", {"stringData": {"token": "x"}})
+    creds = res("kubernetes:core/v1:Secret", "c", {"stringData": {"identity": "x"}})
+    assert "R-DEPLOY-KEY" not in {r.code for _, r in plan_of(plain, None).risks}
+    assert "R-DEPLOY-KEY" in {r.code for _, r in plan_of(creds, None).risks}
