@@ -87,12 +87,19 @@ def parse(raw: bytes, filename: str) -> Document:
                         "check indentation and quoting near this line") from None
     except yaml.YAMLError:
         raise SpecError(filename, None, "", "invalid YAML", "check the file's syntax") from None
+    except RecursionError:
+        raise SpecError(filename, None, "", f"nesting deeper than {MAX_DEPTH}",
+                        "flatten the structure") from None
     if len(nodes) != 1:
         line = nodes[1].start_mark.line + 1 if len(nodes) > 1 else None
         raise SpecError(filename, line, "", "expected exactly one YAML document",
                         "remove the extra '---' documents")
     lines: dict[Path, int] = {}
-    value = _build(nodes[0], (), lines, filename, 0)
+    try:
+        value = _build(nodes[0], (), lines, filename, 0)
+    except ValueError as exc:  # e.g. an integer longer than Python converts
+        raise SpecError(filename, None, "", f"a value cannot be read ({str(exc)[:60]})",
+                        "quote long numbers") from None
     if not isinstance(value, dict):
         raise SpecError(filename, nodes[0].start_mark.line + 1, "",
                         "the spec must be a mapping of keys", "start from stacks/dev.yaml")

@@ -115,3 +115,9 @@ def test_minimal_spec_loads_with_defaults() -> None:
 
 def test_corpus_is_large_enough() -> None:
     assert len(CASES) >= 30
+
+
+def test_deep_nesting_and_huge_numbers_are_spec_errors() -> None:
+    for raw in (b"a: " + b"[" * 50000 + b"]" * 50000 + b"\n", b"version: " + b"9" * 5000 + b"\n"):
+        with pytest.raises(SpecError):
+            load_spec_bytes(raw, "spec.yaml")
