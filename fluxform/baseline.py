@@ -12,13 +12,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from fluxform.capture import ALWAYS_SECRET_INPUTS, SECRET_SIG, SIG_KEY, UNKNOWN_VALUE, redact_paths
 from fluxform.errors import PlanError
 from fluxform.graph import UNKNOWN, Graph, Resource, secret_marker
 
-SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 INTERNAL_KEYS = {"__defaults", "__inputs", "__meta"}
-UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def load_saved(path: str) -> Graph:
@@ -74,7 +72,9 @@ def load_state(path: str) -> Graph:
             urn=urn, type=type_, name=parts[-1], parent=raw.get("parent"),
             custom=bool(raw.get("custom", False)), provider=_provider_urn(raw.get("provider")),
             dependencies=tuple(sorted(set(raw.get("dependencies") or ()))),
-            inputs=_state_value(raw.get("inputs") or {}),
+            # Same redaction as a capture: Secret data is secret even if stored unencrypted.
+            inputs=redact_paths(_state_value(raw.get("inputs") or {}),
+                                ALWAYS_SECRET_INPUTS.get(type_, ())),
         )
     return Graph(project=project, stack=stack, resources=resources)
 

@@ -59,7 +59,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _redact_paths(inputs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+def redact_paths(inputs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     """Redact every value under the given top-level keys (per entry for mappings)."""
     out = dict(inputs)
     for key in keys:
@@ -104,7 +104,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         inputs = _plain(raw)
         always = ALWAYS_SECRET_INPUTS.get(request.type)
         if always:
-            inputs = _redact_paths(inputs, always)
+            inputs = redact_paths(inputs, always)
         trigger = None
         if request.HasField("replacement_trigger"):
             trigger = _plain(MessageToDict(request.replacement_trigger))

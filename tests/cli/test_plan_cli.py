@@ -162,3 +162,17 @@ def test_unwritable_output_is_one_line(tmp_path: Path) -> None:
     result = fluxform("render", "--stack", "dev", "--out", str(blocker / "sub"))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("error: ") and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unencrypted_secret_data_in_state_is_redacted(tmp_path: Path) -> None:
+    doc = json.loads((HERE / "state-export.json").read_text())
+    doc["deployment"]["resources"].append({
+        "urn": "urn:pulumi:dev::fluxform::kubernetes:core/v1:Secret::plain", "custom": True,
+        "type": "kubernetes:core/v1:Secret",
+        "inputs": {"metadata": {"name": "plain"}, "data": {"token": "CANARY-state-plaintext"}}})
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(doc))
+    graph = load_state(str(path))
+    assert "CANARY" not in graph.to_json()
+    secret = next(r for r in graph if r.name == "plain")
+    assert is_secret(secret.inputs["data"]["token"])
