@@ -1,16 +1,26 @@
-"""The plan data model: what would change, per resource and per field."""
+"""The plan data model: what would change, per resource and per field.
+
+A Plan is plain data: `fluxform.diff.compute_plan` builds it, the renderers in
+`fluxform.report` only read it. Values inside a plan are already redacted (secret and
+unknown markers from the Graph); nothing here ever holds a secret value.
+"""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from fluxform.findings import Finding
 from fluxform.graph import Path, format_path
 
+FieldKind = Literal["added", "removed", "changed"]
+
 
 class Op(enum.StrEnum):
+    """What happens to one resource, named as in the JSON plan."""
+
     CREATE = "create"
     UPDATE = "update"
     DELETE = "delete"
@@ -19,14 +29,32 @@ class Op(enum.StrEnum):
 
     @property
     def symbol(self) -> str:
-        return {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "no-op": " "}[self.value]
+        """Terraform's marker: `+`, `~`, `-`, `-/+`, or a blank for no-op."""
+        return _SYMBOLS[self]
+
+    @property
+    def verb(self) -> str:
+        return _VERBS[self]
 
 
-@dataclass(frozen=True)
-class FieldChange:
+_SYMBOLS = {Op.CREATE: "+", Op.UPDATE: "~", Op.DELETE: "-", Op.REPLACE: "-/+", Op.NOOP: " "}
+_VERBS = {Op.CREATE: "will be created", Op.UPDATE: "will be updated in-place",
+          Op.DELETE: "will be destroyed", Op.REPLACE: "must be replaced", Op.NOOP: "is unchanged"}
+
+
+class FieldChange(NamedTuple):
+    """One difference at one input path.
+
+    A NamedTuple rather than a frozen dataclass: a 10,000-resource plan holds hundreds of
+    thousands of these, and tuple construction is several times cheaper.
+
+    `secret`: the value is (or was) secret; `before`/`after` then hold no value at all.
+    `unknown`: the new value is only known after apply. `forces_replacement`: this path is
+    one that makes Pulumi replace the resource (see `fluxform.replacement`).
+    """
+
     path: Path
-    kind: str
-    """added | removed | changed"""
+    kind: FieldKind
     before: Any = None
     after: Any = None
     secret: bool = False
@@ -40,12 +68,19 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class Risk:
+    """A change that deserves a reviewer's attention; `code` is stable (see fluxform.risk)."""
+
     code: str
     message: str
 
 
 @dataclass(frozen=True)
 class ResourceChange:
+    """The operation on one resource (by URN) and its field-level differences.
+
+    Creates list every input leaf as `added`, deletes every leaf as `removed`.
+    """
+
     urn: str
     type: str
     name: str
@@ -61,15 +96,29 @@ class ResourceChange:
 
 @dataclass(frozen=True)
 class Summary:
+    """Operation counts. Terraform counts a replacement once in add and once in destroy."""
+
     create: int = 0
     update: int = 0
     delete: int = 0
     replace: int = 0
     noop: int = 0
 
+    @classmethod
+    def of(cls, changes: Iterable[ResourceChange]) -> Summary:
+        counts = dict.fromkeys(Op, 0)
+        for change in changes:
+            counts[change.op] += 1
+        return cls(create=counts[Op.CREATE], update=counts[Op.UPDATE], delete=counts[Op.DELETE],
+                   replace=counts[Op.REPLACE], noop=counts[Op.NOOP])
+
     @property
     def to_add(self) -> int:
         return self.create + self.replace
+
+    @property
+    def to_change(self) -> int:
+        return self.update
 
     @property
     def to_destroy(self) -> int:
@@ -80,14 +129,22 @@ class Summary:
         return bool(self.create or self.update or self.delete or self.replace)
 
     def terraform_line(self) -> str:
+        """`Plan: X to add, Y to change, Z to destroy.`, or Terraform's no-change sentence."""
         if not self.has_changes:
             return "No changes. Your infrastructure matches the configuration."
-        return (f"Plan: {self.to_add} to add, {self.update} to change, "
+        return (f"Plan: {self.to_add} to add, {self.to_change} to change, "
                 f"{self.to_destroy} to destroy.")
+
+    def counts_line(self) -> str:
+        """The explicit counts, replacements on their own (the Terraform line folds them in)."""
+        return (f"{self.create} to create, {self.update} to update, {self.replace} to replace, "
+                f"{self.delete} to delete, {self.noop} unchanged.")
 
 
 @dataclass(frozen=True)
 class Plan:
+    """Every resource of both graphs, in plan order, with the policy findings to show."""
+
     project: str
     stack: str
     changes: tuple[ResourceChange, ...]
@@ -102,3 +159,7 @@ class Plan:
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity != "error"]

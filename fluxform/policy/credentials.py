@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fluxform.policy.model import Context, Hits, PolicyObject, of, sub, text
+from fluxform.policy.model import Context, Hits, PolicyObject, missing, of, sub, text
 
 MIN_TOKEN_BYTES = 32
 TOKEN_TYPES = {
@@ -17,7 +17,7 @@ def receiver_auth(objs: list[PolicyObject], ctx: Context) -> Hits:
     for o in of(objs, "Receiver"):
         if o.spec.get("type") == "generic":
             yield o.subject, f"{o.label} is of type generic (no payload signature check)"
-        if not text(sub(o.spec, "secretRef", "name")):
+        if missing(o.props, "spec", "secretRef", "name"):
             yield o.subject, f"{o.label} has no secretRef (no token)"
 
 

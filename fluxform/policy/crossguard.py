@@ -17,9 +17,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from pulumi.runtime.rpc import UNKNOWN as ENGINE_UNKNOWN
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    Secret,
+    Severity,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from fluxform.graph import UNKNOWN, secret_marker
 from fluxform.policy.convert import SKIPPED_TYPE_PREFIXES, policy_object
 from fluxform.policy.engine import with_objects
-from fluxform.policy.model import Context, ImageAutomation, PolicyObject, Rule
+from fluxform.policy.model import Context, ImageAutomation, PolicyObject, Rule, text
 from fluxform.policy.rules import RULES
 
 PACK_NAME = "fluxform-guardrails"
@@ -32,38 +43,57 @@ ReportViolation = Callable[..., None]
 
 
 def policy_name(rule: Rule) -> str:
+    """The CrossGuard policy name of a rule: `fluxform-ff001`..."""
     return f"fluxform-{rule.id.lower()}"
 
 
-def objects_from_policy_resources(resources: Iterable[Any]) -> list[PolicyObject]:
-    """CrossGuard PolicyResources (resource_type, urn, name, props) -> PolicyObjects.
+def _markers(value: Any) -> Any:
+    """The props with the engine's unknown sentinel and proxied secrets as fluxform markers.
 
-    Under `pulumi preview` unknown outputs are absent or None in props; rules treat both as
-    "not known", like the offline markers.
+    Under `pulumi preview` an output not known yet is absent, None or the engine's sentinel
+    string; left as a string, a sentinel would read as (say) a chart version that is no
+    version. Secrets arrive in plain text to a stack validation; wrapped ones (Secret) become
+    markers, and no message quotes a value that could be secret either way.
     """
-    return [policy_object(r.resource_type, r.urn, r.name, dict(r.props)) for r in resources
+    if isinstance(value, str):
+        return dict(UNKNOWN) if value == ENGINE_UNKNOWN else value
+    if isinstance(value, Mapping):
+        return {k: _markers(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_markers(v) for v in value]
+    if isinstance(value, Secret):
+        return secret_marker(None)
+    return value
+
+
+def objects_from_policy_resources(resources: Iterable[Any]) -> list[PolicyObject]:
+    """CrossGuard PolicyResources (resource_type, urn, name, props, parent) -> PolicyObjects."""
+    return [policy_object(r.resource_type, r.urn, r.name, _markers(r.props),
+                          parent=getattr(r.parent, "urn", None))
+            for r in resources
             if not r.resource_type.startswith((*SKIPPED_TYPE_PREFIXES, "fluxform:index:"))]
 
 
 def context_from_config(config: Mapping[str, Any] | None) -> Context:
+    """The Context a policy's config describes (the pack's stand-in for the spec)."""
     config = config or {}
     return Context(
         production=bool(config.get("production", False)),
         writable_repositories=frozenset(str(r) for r in config.get("writableRepositories") or ()),
         image_automation=tuple(
             ImageAutomation(str(i.get("repository")), str(i.get("branch") or "main"),
-                            i.get("pushBranch"))
+                            text(i.get("pushBranch")))
             for i in config.get("imageAutomation") or () if isinstance(i, Mapping)),
     )
 
 
-def validator(rule: Rule) -> Callable[[Any, ReportViolation], None]:
-    """The validate function of a rule's StackValidationPolicy."""
+def validator(rule: Rule) -> Callable[[StackValidationArgs, ReportViolation], None]:
+    """The validate function of a rule's StackValidationPolicy (each violation reported once)."""
 
-    def validate(args: Any, report_violation: ReportViolation) -> None:
+    def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
         objects = objects_from_policy_resources(args.resources)
         ctx = with_objects(context_from_config(args.get_config()), objects)
-        for subject, message in rule.check(objects, ctx):
+        for subject, message in sorted(set(rule.check(objects, ctx))):
             text = f"{rule.id}: {message} (fix: {rule.hint})"
             if subject.startswith("urn:"):
                 report_violation(text, subject)
@@ -73,17 +103,18 @@ def validator(rule: Rule) -> Callable[[Any, ReportViolation], None]:
     return validate
 
 
-def policies() -> list[Any]:
-    """One StackValidationPolicy per rule (imports pulumi_policy only when asked)."""
-    from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationPolicy
-
+def policies() -> list[StackValidationPolicy]:
+    """One StackValidationPolicy per rule."""
     return [
         StackValidationPolicy(
             name=policy_name(rule),
-            description=f"{rule.id}: {rule.title}",
+            description=f"{rule.id}: {rule.title}. Why: {rule.description}.",
+            display_name=f"{rule.id} {rule.title}",
             validate=validator(rule),
             enforcement_level=(EnforcementLevel.MANDATORY if rule.severity == "error"
                                else EnforcementLevel.ADVISORY),
+            severity=Severity.HIGH if rule.prod_severity == "error" else Severity.MEDIUM,
+            remediation_steps=rule.hint,
             config_schema=PolicyConfigSchema(properties=CONFIG_SCHEMA),
         )
         for rule in RULES

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fluxform.policy.model import Context, Hits, PolicyObject, of, sub, text
+from fluxform.policy.model import Context, Hits, PolicyObject, absent, missing, of, text
 from fluxform.policy.tenancy import RECONCILERS, SOURCES
 
 SUSPEND_ANNOTATIONS = ("fluxform.io/suspended-by", "fluxform.io/suspend-reason")
@@ -20,16 +20,16 @@ def suspension(objs: list[PolicyObject], ctx: Context) -> Hits:
     """FF016: `suspend: true` without both the owner and the reason annotation."""
     for o in of(objs, *RECONCILERS, *SOURCES, "ImageUpdateAutomation", "Provider", "Alert"):
         if o.spec.get("suspend") is True:
-            missing = [a for a in SUSPEND_ANNOTATIONS if not text(o.annotations.get(a))]
-            if missing:
-                yield o.subject, f"{o.label} is suspended without {' and '.join(missing)}"
+            unsaid = [a for a in SUSPEND_ANNOTATIONS if missing(o.props, "metadata", "annotations", a)]
+            if unsaid:
+                yield o.subject, f"{o.label} is suspended without {' and '.join(unsaid)}"
 
 
 def verify_commits(objs: list[PolicyObject], ctx: Context) -> Hits:
     """FF017: in production, a GitRepository that does not verify commit signatures."""
     if ctx.production:
         for o in of(objs, "GitRepository"):
-            if not text(sub(o.spec, "verify", "mode")) and not sub(o.spec, "verify", "secretRef"):
+            if absent(o.props, "spec", "verify"):
                 yield o.subject, f"{o.label} does not verify commit signatures"
 
 

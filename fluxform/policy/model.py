@@ -30,6 +30,7 @@ class PolicyObject:
     `Kind/namespace/name` for rendered objects. `name` is the Kubernetes metadata.name when
     there is one, else the Pulumi logical name. Secret and unknown values in `props` are
     markers (see fluxform.graph); rules treat them as "not known" and never print them.
+    `parent` is the parent's URN (a component) for Pulumi resources, None for rendered ones.
     """
 
     type: str
@@ -37,6 +38,7 @@ class PolicyObject:
     name: str
     props: Mapping[str, Any]
     origin: Origin = "pulumi"
+    parent: str | None = None
 
     @property
     def kind(self) -> str:
@@ -99,9 +101,13 @@ class ImageAutomation:
 class Context:
     """What a rule may know beyond the objects: the stack's environment and its settings.
 
-    `severities` overrides a rule's severity per stack (rule id -> error | warning | off).
-    `tenant_namespaces` lists namespaces known to belong to tenants (labelled
-    toolkit.fluxcd.io/tenant); any namespace other than flux-system counts as a tenant's too.
+    `production` switches rules to their production severity and turns on the production-only
+    rules. `severities` overrides a rule's severity per stack (rule id -> error | warning |
+    off). `writable_repositories` and `image_automation` are what the spec says about image
+    automation (the repositories it writes to; per repository, the synced and the push
+    branch). `tenant_namespaces` lists namespaces known to belong to tenants (labelled
+    toolkit.fluxcd.io/tenant): that is how flux-system itself could count as one; any other
+    namespace than flux-system counts as a tenant's anyway.
     """
 
     production: bool = False
@@ -121,12 +127,18 @@ Check = Callable[[list[PolicyObject], Context], Iterable[tuple[str, str]]]
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the registry: id, title, default and production severity, hint, check."""
+    """One row of the registry.
+
+    `severity` applies by default, `prod_severity` when the stack is production (a stack's
+    `policy.severities` overrides both). `description` says why the rule exists, `hint` how
+    to fix a finding; both appear in docs/policy.md and in the CrossGuard pack.
+    """
 
     id: str
     title: str
     severity: FindingSeverity
     prod_severity: FindingSeverity
+    description: str
     hint: str
     check: Check
 
@@ -148,6 +160,23 @@ def sub(mapping: Any, *path: str) -> Any:
             return None
         mapping = mapping.get(key)
     return None if is_marker(mapping) else mapping
+
+
+def absent(mapping: Any, *path: str) -> bool:
+    """True when mapping[path...] is certainly missing (False when a step is a marker)."""
+    node = mapping
+    for key in path:
+        if is_marker(node):
+            return False
+        if not isinstance(node, Mapping):
+            return True
+        node = node.get(key)
+    return node is None
+
+
+def missing(mapping: Any, *path: str) -> bool:
+    """True when mapping[path...] is certainly absent or an empty string (a marker is neither)."""
+    return absent(mapping, *path) or sub(mapping, *path) == ""
 
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")

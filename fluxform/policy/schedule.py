@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fluxform.cycles import find_cycle
-from fluxform.policy.model import Context, Hits, PolicyObject, of, seconds, sub, text
+from fluxform.policy.model import Context, Hits, PolicyObject, absent, of, seconds, sub, text
 from fluxform.policy.tenancy import RECONCILERS, SOURCES
 
 MIN_INTERVAL = 60.0
@@ -30,20 +30,33 @@ def reconcile_interval(objs: list[PolicyObject], ctx: Context) -> Hits:
         yield from _too_often(o, "reconciles")
 
 
+def _retries(o: PolicyObject) -> Hits:
+    """Kustomizations retry on their own schedule; HelmReleases remediate a bounded number of times."""
+    if o.kind == "Kustomization":
+        retry = o.spec.get("retryInterval")
+        sec = seconds(retry)
+        if absent(o.props, "spec", "retryInterval"):
+            yield o.subject, f"{o.label} sets no retryInterval (a failure waits a full interval)"
+        elif sec is not None and sec < MIN_RETRY:
+            yield o.subject, f"{o.label} retries every {retry} (under 10s)"
+        return
+    for phase in ("install", "upgrade"):
+        retries = sub(o.spec, phase, "remediation", "retries")
+        if absent(o.props, "spec", phase, "remediation", "retries") or retries == 0:
+            yield o.subject, f"{o.label} sets no {phase} remediation retries (a failure stalls)"
+        elif isinstance(retries, int) and not isinstance(retries, bool) and retries < 0:
+            yield o.subject, f"{o.label} {phase} remediation retries forever ({retries})"
+
+
 def timeouts(objs: list[PolicyObject], ctx: Context) -> Hits:
-    """FF009: timeout longer than the interval, retries hammering or never ending."""
-    for o in of(objs, *RECONCILERS):
+    """FF009: timeout longer than the interval; retries missing, hammering or never ending."""
+    for o in of(objs, *RECONCILERS, *SOURCES):
         interval, timeout = seconds(o.spec.get("interval")), seconds(o.spec.get("timeout"))
         if interval and timeout and timeout > interval:
             yield o.subject, (f"{o.label} timeout {o.spec['timeout']} is longer than its interval "
                               f"{o.spec['interval']}")
-        retry = seconds(o.spec.get("retryInterval"))
-        if retry is not None and retry < MIN_RETRY:
-            yield o.subject, f"{o.label} retries every {o.spec['retryInterval']} (under 10s)"
-        for phase in ("install", "upgrade"):
-            retries = sub(o.spec, phase, "remediation", "retries")
-            if isinstance(retries, int) and not isinstance(retries, bool) and retries < 0:
-                yield o.subject, f"{o.label} {phase} remediation retries forever ({retries})"
+        if o.kind in RECONCILERS:
+            yield from _retries(o)
 
 
 def depends_on(objs: list[PolicyObject], ctx: Context) -> Hits:

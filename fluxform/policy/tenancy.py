@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fluxform.policy.model import FLUX_NAMESPACE, Context, Hits, PolicyObject, of, sub, text
+from fluxform.policy.model import FLUX_NAMESPACE, Context, Hits, PolicyObject, missing, of, sub, text
 
 RECONCILERS = ("Kustomization", "HelmRelease")
 SOURCES = ("GitRepository", "HelmRepository", "OCIRepository", "Bucket", "HelmChart")
@@ -15,7 +15,7 @@ CLUSTER_ADMIN = "cluster-admin"
 def service_account(objs: list[PolicyObject], ctx: Context) -> Hits:
     """FF001: a tenant Kustomization/HelmRelease without serviceAccountName runs as the controller."""
     for o in of(objs, *RECONCILERS):
-        if ctx.is_tenant(o) and not text(o.spec.get("serviceAccountName")):
+        if ctx.is_tenant(o) and missing(o.props, "spec", "serviceAccountName"):
             yield o.subject, f"tenant {o.label} sets no serviceAccountName (runs as the controller)"
 
 
@@ -48,8 +48,9 @@ def cluster_admin(objs: list[PolicyObject], ctx: Context) -> Hits:
 
 
 def _refs(o: PolicyObject) -> list[tuple[str, Any]]:
+    """(field, reference) for every field through which a Flux object names another object."""
     spec = o.spec
-    return [
+    refs = [
         ("sourceRef", spec.get("sourceRef")),
         ("chart.spec.sourceRef", sub(spec, "chart", "spec", "sourceRef")),
         ("chartRef", spec.get("chartRef")),
@@ -58,10 +59,14 @@ def _refs(o: PolicyObject) -> list[tuple[str, Any]]:
         ("decryption.secretRef", sub(spec, "decryption", "secretRef")),
         ("providerRef", spec.get("providerRef")),
     ]
+    for field in ("resources", "eventSources"):  # Receiver and Alert targets
+        items = spec.get(field)
+        refs += [(f"{field}[{i}]", item) for i, item in enumerate(items if isinstance(items, list) else [])]
+    return refs
 
 
 def cross_namespace(objs: list[PolicyObject], ctx: Context) -> Hits:
-    """FF004: a tenant object referring to a source or secret outside its own namespace."""
+    """FF004: a tenant object referring to a source, secret or target outside its namespace."""
     for o in objs:
         if not o.is_kubernetes or not ctx.is_tenant(o):
             continue

@@ -1,43 +1,67 @@
-"""Terraform-like text plan (ANSI colour only when asked)."""
+"""The plan as Terraform-like text: `+` create, `~` update, `-` delete, `-/+` replace.
+
+Colour is ANSI escapes and only when asked for (the CLI asks on a terminal). No-ops are not
+listed; the last line is always Terraform's `Plan: ...` or `No changes. ...` sentence.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fluxform.plan import Op, Plan
-from fluxform.report.values import field_line
+from fluxform.plan import Op, Plan, ResourceChange
+from fluxform.report.values import clean, field_lines
 
-COLORS = {Op.CREATE: "\x1b[32m", Op.UPDATE: "\x1b[33m", Op.DELETE: "\x1b[31m",
-          Op.REPLACE: "\x1b[35m", Op.NOOP: ""}
+VALUE_LIMIT = 400
 RESET = "\x1b[0m"
-VERBS = {Op.CREATE: "will be created", Op.UPDATE: "will be updated in-place",
-         Op.DELETE: "will be destroyed", Op.REPLACE: "must be replaced"}
+OP_COLOR = {Op.CREATE: "\x1b[32m", Op.UPDATE: "\x1b[33m", Op.DELETE: "\x1b[31m",
+            Op.REPLACE: "\x1b[35m", Op.NOOP: ""}
+SYMBOL_COLOR = {"+": "\x1b[32m", "-": "\x1b[31m", "~": "\x1b[33m", " ": ""}
+RISK_COLOR = "\x1b[1;31m"
+LEGEND = ("Symbols: + create, ~ update in place, - destroy, "
+          "-/+ replace (destroy and create again).")
+
+
+class _Painter:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, code: str, text: str) -> str:
+        return f"{code}{text}{RESET}" if self.color and code else text
+
+
+def _resource(c: ResourceChange, paint: _Painter) -> list[str]:
+    head = f"{c.op.symbol:>3} {clean(c.display)} {c.op.verb}"
+    lines = [paint(OP_COLOR[c.op], head), f"      urn: {clean(c.urn)}"]
+    lines += [f"      # {clean(reason)}" for reason in c.replace_reasons]
+    for f in c.fields:
+        for line in field_lines(f, VALUE_LIMIT):
+            lines.append("      " + (paint(SYMBOL_COLOR[line[0]], line) if paint.color else line))
+    lines.append("")
+    return lines
 
 
 def render(plan: Plan, *, color: bool = False, **_: Any) -> str:
-    def paint(op: Op, s: str) -> str:
-        return f"{COLORS[op]}{s}{RESET}" if color and COLORS[op] else s
-
-    lines = [f"fluxform plan: {plan.project}/{plan.stack} (baseline: {plan.baseline})", ""]
+    """The whole plan as text; identical input gives byte-identical output."""
+    paint = _Painter(color)
+    lines = [f"fluxform plan: {clean(plan.project)}/{clean(plan.stack)} "
+             f"(baseline: {clean(plan.baseline)})", ""]
+    if plan.summary.has_changes:
+        lines += [LEGEND, ""]
     for c in plan.changes:
-        if c.op is Op.NOOP:
-            continue
-        lines.append(paint(c.op, f"{c.op.symbol} {c.display} {VERBS[c.op]}"))
-        lines.append(f"    urn: {c.urn}")
-        for reason in c.replace_reasons:
-            lines.append(f"    # {reason}")
-        for f in c.fields if c.op is not Op.DELETE else ():
-            lines.append("    " + field_line(f))
-        lines.append("")
-    risks = plan.risks
-    if risks:
-        lines.append("Risks:")
-        lines += [f"  ! [{r.code}] {r.message}" for _, r in risks]
+        if c.op is not Op.NOOP:
+            lines += _resource(c, paint)
+    if plan.risks:
+        lines.append(paint(RISK_COLOR, "Risks:"))
+        lines += [paint(RISK_COLOR, f"  ! [{r.code}] {clean(r.message)}") for _, r in plan.risks]
         lines.append("")
     if plan.findings:
         lines.append("Policy findings:")
-        lines += [f"  {f.severity.upper()} {f.rule_id} {f.subject}: {f.message}"
-                  + (f" (fix: {f.hint})" if f.hint else "") for f in plan.findings]
+        for f in plan.findings:
+            hint = f" (fix: {clean(f.hint)})" if f.hint else ""
+            text = f"  {f.severity.upper()} {f.rule_id} {clean(f.subject)}: {clean(f.message)}{hint}"
+            lines.append(paint(RISK_COLOR if f.severity == "error" else "", text))
         lines.append("")
+    if plan.summary.has_changes:
+        lines.append(plan.summary.counts_line())
     lines.append(plan.summary.terraform_line())
     return "\n".join(lines) + "\n"

@@ -1,76 +1,112 @@
-"""The JSON Schema of the spec format, generated from the same field table as the loader.
+"""The JSON Schema (draft 2020-12) of the spec format, read off the same table as the loader.
 
-The schema checks shapes and value formats for editors; references between entries
-(depends_on, repository names, providers) and cycles are the loader's job alone.
+It carries every rule a schema can state: keys, kinds, patterns, lengths, choices, required
+keys, defaults, "exactly one of", "needs", reserved names. What it cannot state, the loader
+still checks and is the authority on: names unique within a list, references to layers,
+repositories, releases and providers, depends_on cycles, and the YAML-level rules (no
+anchors, tags or duplicate keys; size and depth bounds).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from fluxform.spec.fields import SPEC, F
-from fluxform.spec.validate import (
-    DNS_LABEL,
-    DURATION,
-    EXACT_VERSION,
-    GH_NAME,
-    QUANTITY,
-)
+from fluxform.spec.fields import OBJECT_REF, SOURCE, SPEC
+from fluxform.spec.kinds import Choice, Dict, Field, Flag, Json, Kind, Obj, Seq, Text, Whole
 
-SCHEMA_ID = "https://fluxform.dev/schema/fluxform-spec.schema.json"
-_PATTERNS = {
-    "name": DNS_LABEL.pattern,
-    "duration": DURATION.pattern,
-    "version": EXACT_VERSION.pattern,
-    "ghname": GH_NAME.pattern,
-}
-
-
-def _node(f: F) -> dict[str, Any]:
-    out: dict[str, Any]
-    if f.kind == "obj":
-        out = {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {k: _node(v) for k, v in f.fields.items()},
-        }
-        required = sorted(k for k, v in f.fields.items() if v.required)
-        if required:
-            out["required"] = required
-    elif f.kind in ("list", "names"):
-        out = {"type": "array", "items": _node(f.item or F("name"))}
-        if f.kind == "names":
-            out["uniqueItems"] = True
-    elif f.kind == "severities":
-        out = {"type": "object", "propertyNames": {"pattern": r"^FF\d{3}$"},
-               "additionalProperties": {"enum": ["error", "warning", "off", False]}}
-    elif f.kind == "labels":
-        out = {"type": "object", "additionalProperties": {"type": "string"}}
-    elif f.kind == "quantities":
-        out = {"type": "object", "additionalProperties": {
-            "anyOf": [{"type": "integer"}, {"type": "string", "pattern": QUANTITY.pattern}]}}
-    elif f.kind == "any":
-        out = {"type": "object"}
-    elif f.kind == "bool":
-        out = {"type": "boolean"}
-    elif f.kind == "int":
-        out = {"type": "integer", "minimum": 0, "maximum": 1000}
-        if f.choices:
-            out["enum"] = [int(c) for c in f.choices]
-    elif f.kind == "enum":
-        out = {"type": "string", "enum": list(f.choices)}
-    else:
-        out = {"type": "string", "minLength": 1}
-        if f.kind in _PATTERNS:
-            out["pattern"] = _PATTERNS[f.kind]
-    if f.doc:
-        out["description"] = f.doc
-    if f.default is not None and f.kind not in ("obj",):
-        out["default"] = f.default
-    return out
+SCHEMA_ID = "urn:fluxform:spec:v1"
+_DEFS: dict[str, Obj] = {"source": SOURCE, "objectRef": OBJECT_REF}
 
 
 def json_schema() -> dict[str, Any]:
-    schema = _node(SPEC)
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "fluxform environment spec", **schema}
+    """The schema as a JSON-ready dict (`fluxform schema` prints it)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "fluxform environment spec (stacks/<env>.yaml)",
+        "description": "Shapes and formats only; `fluxform validate` also checks references, "
+                       "unique names and depends_on cycles.",
+        **_obj(SPEC),
+        "$defs": {name: _obj(kind) for name, kind in _DEFS.items()},
+    }
+
+
+def _kind(kind: Kind) -> dict[str, Any]:
+    for name, shared in _DEFS.items():
+        if kind is shared:
+            return {"$ref": f"#/$defs/{name}"}
+    return _EMIT[type(kind)](kind)
+
+
+def _field(spec: Field) -> dict[str, Any]:
+    out = {**_kind(spec.kind), "description": spec.doc}
+    if spec.default is not None and not isinstance(spec.kind, Obj):
+        out["default"] = spec.default
+    return out
+
+
+def _obj(kind: Obj) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {key: _field(spec) for key, spec in kind.fields.items()},
+    }
+    required = [key for key, spec in kind.fields.items() if spec.required]
+    if required:
+        out["required"] = required
+    rules: list[dict[str, Any]] = []
+    for one in kind.one_of:
+        first, second = one.keys
+        rules.append({"oneOf": [{"required": [first]}, {"required": [second]}]} if one.required
+                     else {"not": {"required": [first, second]}})
+    for rule in kind.implies:
+        rules.append({"if": _present(kind, rule.key), "then": _present(kind, rule.needs)})
+    if rules:
+        out["allOf"] = rules
+    return out
+
+
+def _present(kind: Obj, key: str) -> dict[str, Any]:
+    """Set, and true if it is a flag (mirrors the loader's 'not None and not false')."""
+    if isinstance(kind.fields[key].kind, Flag):
+        return {"required": [key], "properties": {key: {"const": True}}}
+    return {"required": [key]}
+
+
+def _text(kind: Text) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": kind.max_len}
+    if kind.pattern:
+        out["pattern"] = kind.pattern
+    if kind.reserved:
+        out["not"] = {"enum": list(kind.reserved)}
+    if kind.numbers:
+        return {"anyOf": [{"type": "integer", "minimum": 0}, out]}
+    return out
+
+
+def _choice(kind: Choice) -> dict[str, Any]:
+    return {"enum": [*kind.choices, *(alias for alias, _ in kind.aliases)]}
+
+
+def _whole(kind: Whole) -> dict[str, Any]:
+    if kind.minimum == kind.maximum:
+        return {"const": kind.minimum}
+    return {"type": "integer", "minimum": kind.minimum, "maximum": kind.maximum}
+
+
+def _seq(kind: Seq) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "array", "items": _kind(kind.item)}
+    if kind.unique:
+        out["uniqueItems"] = True
+    return out
+
+
+def _dict(kind: Dict) -> dict[str, Any]:
+    return {"type": "object", "propertyNames": _text(kind.key), "additionalProperties": _kind(kind.value)}
+
+
+_EMIT: dict[type, Callable[[Any], dict[str, Any]]] = {
+    Obj: _obj, Text: _text, Choice: _choice, Whole: _whole, Seq: _seq, Dict: _dict,
+    Flag: lambda _: {"type": "boolean"}, Json: lambda _: {"type": "object"},
+}

@@ -1,94 +1,120 @@
-"""Cross-field rules: unique names, references that resolve, acyclic depends_on, and more."""
+"""Checks across the document: references resolve, nothing depends on itself, no cycles.
+
+Driven by the field table: a list with a `key` is a named collection, a field with `ref`
+names items of one. A reference from a collection to itself (layer -> layer, release ->
+release) is an edge of that collection's dependency graph, which must be acyclic. Runs
+after validate.py, on its result, so every value here already has its kind and every
+name its format; names are quoted back freely (they are validated Kubernetes names).
+"""
 
 from __future__ import annotations
 
-import difflib
+from dataclasses import dataclass, field
 from typing import Any
 
-from fluxform.cycles import find_cycle
-from fluxform.spec.loader import Document, Path
-from fluxform.spec.validate import RESERVED_NAMESPACES, SEVERITY_ID
+from fluxform.spec.fields import SPEC
+from fluxform.spec.kinds import Kind, Obj, Seq
+from fluxform.spec.loader import Document, Path, format_path, shorten
+from fluxform.spec.validate import did_you_mean
+
+TablePath = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """The named item a value sits in: its collection (table path) and its name."""
+
+    collection: TablePath
+    name: str
+
+
+@dataclass(frozen=True)
+class _Ref:
+    path: Path
+    target: TablePath
+    name: str
+    owner: _Owner | None
+
+
+@dataclass
+class _Index:
+    names: dict[TablePath, list[str]] = field(default_factory=dict)
+    nouns: dict[TablePath, str] = field(default_factory=dict)
+    refs: list[_Ref] = field(default_factory=list)
+
+    def walk(self, kind: Kind, value: Any, path: Path, table: TablePath, owner: _Owner | None) -> None:
+        if isinstance(kind, Obj):
+            for key, spec in kind.fields.items():
+                item = value[key]
+                if spec.ref and item is not None:
+                    targets = enumerate(item) if isinstance(spec.kind, Seq) else [(None, item)]
+                    for j, name in targets:
+                        where = (*path, key) if j is None else (*path, key, j)
+                        self.refs.append(_Ref(where, spec.ref, name, owner))
+                if item is not None:
+                    self.walk(spec.kind, item, (*path, key), (*table, key), owner)
+        elif isinstance(kind, Seq):
+            if kind.key:
+                self.names[table] = [item[kind.key] for item in value]
+                self.nouns[table] = kind.noun
+            for i, item in enumerate(value):
+                inner = _Owner(table, item[kind.key]) if kind.key else owner
+                self.walk(kind.item, item, (*path, i), table, inner)
 
 
 def check(doc: Document, data: dict[str, Any]) -> None:
-    cluster = data["cluster"]
-    if (cluster["context"] is None) == (cluster["kubeconfig"] is None):
-        raise doc.error(("cluster",), "set exactly one of 'context' or 'kubeconfig'",
-                        "a stack must name the one cluster it may touch")
-    _source(doc, ("fleet",), data["fleet"])
-    layers = _unique(doc, ("layers",), data["layers"])
-    repos = _unique(doc, ("helm", "repositories"), data["helm"]["repositories"])
-    releases = _unique(doc, ("helm", "releases"), data["helm"]["releases"])
-    tenants = _unique(doc, ("tenants",), data["tenants"])
-    notif = data["notifications"]
-    providers = _unique(doc, ("notifications", "providers"), notif["providers"])
-    _unique(doc, ("notifications", "alerts"), notif["alerts"])
-    _unique(doc, ("notifications", "receivers"), notif["receivers"])
-
-    for i, layer in enumerate(data["layers"]):
-        _refs(doc, ("layers", i, "depends_on"), layer["depends_on"], layers, "layer")
-    _acyclic(doc, ("layers",), data["layers"])
-    for i, rel in enumerate(data["helm"]["releases"]):
-        _refs(doc, ("helm", "releases", i, "repository"), [rel["repository"]], repos, "repository")
-        _refs(doc, ("helm", "releases", i, "depends_on"), rel["depends_on"], releases, "release")
-    _acyclic(doc, ("helm", "releases"), data["helm"]["releases"])
-    for i, tenant in enumerate(data["tenants"]):
-        if tenant["name"] in RESERVED_NAMESPACES:
-            raise doc.error(("tenants", i, "name"), f"'{tenant['name']}' is a reserved namespace",
-                            "choose a tenant-specific name")
-        if tenant["cluster_role"] == "cluster-admin":
-            raise doc.error(("tenants", i, "cluster_role"), "tenants may not be bound to cluster-admin",
-                            "use admin or edit (bound only in the tenant's namespace)")
-        _refs(doc, ("tenants", i, "depends_on"), tenant["depends_on"], layers, "layer")
-        _source(doc, ("tenants", i, "source"), tenant["source"])
-    del tenants
-    for i, prov in enumerate(notif["providers"]):
-        if prov["address"] and prov["secret_config"]:
-            raise doc.error(("notifications", "providers", i), "set 'address' or 'secret_config', not both",
-                            "secret webhook URLs belong in Pulumi config (secret_config)")
-    for i, alert in enumerate(notif["alerts"]):
-        _refs(doc, ("notifications", "alerts", i, "provider"), [alert["provider"]], providers, "provider")
-    for rule_id, severity in data["policy"]["severities"].items():
-        where: Path = ("policy", "severities", rule_id)
-        if not SEVERITY_ID.match(rule_id):
-            raise doc.error(where, "is not a rule id", "rule ids look like FF001 (see docs/policy.md)")
-        if severity not in ("error", "warning", "off"):
-            raise doc.error(where, f"severity {severity[:20]!r} is not allowed", "use error, warning or off")
+    """Raise the first SpecError among references, self-dependencies and cycles."""
+    index = _Index()
+    index.walk(SPEC, data, (), (), None)
+    edges: dict[TablePath, dict[str, list[str]]] = {
+        table: {name: [] for name in names} for table, names in index.names.items()}
+    edge_paths: dict[tuple[TablePath, str, str], Path] = {}
+    known_sets = {table: set(names) for table, names in index.names.items()}
+    for ref in index.refs:
+        known = index.names[ref.target]
+        noun = index.nouns[ref.target]
+        if ref.name not in known_sets[ref.target]:
+            where = format_path(ref.target)
+            defined = f"defined in {where}: {shorten(', '.join(known), 60)}" if known else f"{where} is empty"
+            hint = did_you_mean(ref.name, known, defined)
+            raise doc.error(ref.path, f"unknown {noun} '{ref.name}'", hint)
+        if ref.owner is not None and ref.owner.collection == ref.target:
+            if ref.name == ref.owner.name:
+                raise doc.error(ref.path, f"{noun} '{ref.name}' depends on itself", "remove it from the list")
+            edges[ref.target][ref.owner.name].append(ref.name)
+            edge_paths.setdefault((ref.target, ref.owner.name, ref.name), ref.path)
+    for table, graph in edges.items():
+        cycle = find_cycle(graph)
+        if cycle:
+            shown = cycle if len(cycle) <= 8 else [*cycle[:3], "...", *cycle[-3:]]
+            size = "" if len(cycle) <= 8 else f" of {len(cycle) - 1} {index.nouns[table]}s"
+            raise doc.error(edge_paths[(table, cycle[0], cycle[1])], f"depends_on cycle{size}: "
+                            + " -> ".join(shown), "remove one of these dependencies")
 
 
-def _source(doc: Document, path: Path, src: dict[str, Any]) -> None:
-    if src["verify_signatures"] and not src["verify_secret"]:
-        raise doc.error((*path, "verify_signatures"), "verify_signatures needs verify_secret",
-                        "name the Secret holding the trusted public keys")
-    branch = src["image_automation_branch"]
-    if branch and not src["image_automation"]:
-        raise doc.error((*path, "image_automation_branch"), "set without image_automation: true",
-                        "enable image_automation or remove the branch")
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    """The first cycle as [a, b, ..., a], visiting nodes and edges in order, or None.
 
-
-def _unique(doc: Document, path: Path, items: list[dict[str, Any]]) -> set[str]:
-    seen: set[str] = set()
-    for i, item in enumerate(items):
-        name = item["name"]
-        if name in seen:
-            raise doc.error((*path, i, "name"), f"duplicate name '{name}'", "names must be unique here")
-        seen.add(name)
-    return seen
-
-
-def _refs(doc: Document, path: Path, names: list[str], known: set[str], what: str) -> None:
-    for j, name in enumerate(names):
-        if name not in known:
-            close = difflib.get_close_matches(name, sorted(known), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"define the {what} first"
-            where = (*path, j) if path[-1] == "depends_on" else path
-            raise doc.error(where, f"unknown {what} '{name}'", hint)
-
-
-def _acyclic(doc: Document, path: Path, items: list[dict[str, Any]]) -> None:
-    edges = {item["name"]: list(item["depends_on"]) for item in items}
-    cycle = find_cycle(edges)
-    if cycle:
-        index = {item["name"]: i for i, item in enumerate(items)}
-        raise doc.error((*path, index[cycle[-2]], "depends_on"),
-                        "depends_on cycle: " + " -> ".join(cycle), "break one of these edges")
+    Same contract and same answer as fluxform.cycles.find_cycle, but iterative: a spec may
+    chain thousands of layers, deeper than Python's recursion limit. Edges to names absent
+    from `edges` are ignored (unknown names are reported before this runs).
+    """
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    for start in edges:
+        if start in state:
+            continue
+        path, pending = [start], [iter(edges[start])]
+        state[start] = 1
+        while pending:
+            for nxt in pending[-1]:
+                if state.get(nxt) == 1:
+                    return [*path[path.index(nxt):], nxt]
+                if nxt in edges and nxt not in state:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    pending.append(iter(edges[nxt]))
+                    break
+            else:
+                state[path.pop()] = 2
+                pending.pop()
+    return None

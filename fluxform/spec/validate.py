@@ -1,152 +1,218 @@
-"""Type checks driven by the field table, then the cross-field rules of a spec."""
+"""Check every key and value of a parsed spec against the field table, and fill in defaults.
+
+Checks run in document order, so the error reported is the first one a reader meets; the
+result lists keys in table order, so equal documents give equal results. Values are quoted
+back in messages only for kinds that allow it (names, durations, versions, paths), cut to
+40 characters, and never under a key that sounds secret. Names, references and cycles
+across the document are semantics.py's job.
+"""
 
 from __future__ import annotations
 
+import copy
 import difflib
+import math
 import re
 from collections.abc import Callable
 from typing import Any
 
-from fluxform.spec.fields import SPEC, F
-from fluxform.spec.loader import Document, Path
+from fluxform.spec.fields import SPEC
+from fluxform.spec.kinds import Choice, Dict, Field, Flag, Json, Kind, Obj, Seq, Text, Whole
+from fluxform.spec.loader import Document, Path, format_path, shorten
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DURATION = re.compile(r"^(\d+(\.\d+)?(ms|s|m|h))+$")
-EXACT_VERSION = re.compile(r"^v?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$")
-CHART_VERSION = re.compile(r"^[0-9A-Za-z.*xX^~<>=|, +-]{1,64}$")
-GH_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i?|[mkMGTPE])?$")
-SEVERITY_ID = re.compile(r"^FF\d{3}$")
-RESERVED_NAMESPACES = {"flux-system", "kube-system", "kube-public", "kube-node-lease", "default"}
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _type_name(value: Any) -> str:
-    return {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-            list: "a list", dict: "a mapping", type(None): "empty"}.get(type(value), "a value")
+_SECRETISH = re.compile(r"secret|token|passw|credential|private|webhook|api_?key|auth", re.IGNORECASE)
+_BOOLEAN_WORDS = "YAML reads yes/no/on/off/true/false as booleans"
 
 
 def check(doc: Document) -> dict[str, Any]:
-    """Type-check the whole document against the table and fill defaults."""
-    result: dict[str, Any] = _value(doc, (), doc.value, SPEC)
-    return result
+    """The checked document with every default filled in, or the first SpecError."""
+    return _obj(doc, (), doc.value, SPEC)
 
 
-def _value(doc: Document, path: Path, value: Any, f: F) -> Any:
-    kind = f.kind
-    if kind == "obj":
-        if not isinstance(value, dict):
-            raise doc.error(path, f"expected a mapping, got {_type_name(value)}")
-        return _object(doc, path, value, f)
-    if kind in ("list", "names"):
-        if not isinstance(value, list):
-            raise doc.error(path, f"expected a list, got {_type_name(value)}",
-                            "write it as [a, b] or one '- item' per line")
-        item = f.item or F("name")
-        out = [_value(doc, (*path, i), v, item) for i, v in enumerate(value)]
-        if kind == "names" and len(set(out)) != len(out):
-            raise doc.error(path, "the list names the same item twice", "remove the duplicate")
-        return out
-    if kind == "severities" and isinstance(value, dict):
-        # YAML 1.1 reads a bare `off` as false: accept it as the word the user meant.
-        value = {k: ("off" if v is False else v) for k, v in value.items()}
-        kind = "labels"
-    if kind in ("labels", "quantities", "any", "severities"):
-        if not isinstance(value, dict):
-            raise doc.error(path, f"expected a mapping, got {_type_name(value)}")
-        if kind == "any":
-            return value
-        out_map: dict[str, str] = {}
-        for key, raw in value.items():
-            entry: Any = raw
-            if kind == "quantities":
-                if isinstance(entry, bool) or not isinstance(entry, int | str):
-                    raise doc.error((*path, key), f"expected a quantity, got {_type_name(entry)}")
-                entry = str(entry)
-                if not QUANTITY.match(entry):
-                    raise doc.error((*path, key), f"{_short(entry)} is not a Kubernetes quantity",
-                                    "use e.g. 4, 500m, 8Gi")
-            elif not isinstance(entry, str):
-                raise doc.error((*path, key), f"expected a string, got {_type_name(entry)}",
-                                "quote the value")
-            out_map[key] = entry
-        return out_map
-    return _scalar(doc, path, value, f)
+def _value(doc: Document, path: Path, value: Any, kind: Kind) -> Any:
+    if value is None:
+        raise doc.error(path, "is empty", "give it a value or remove the key")
+    return _CHECKS[type(kind)](doc, path, value, kind)
 
 
-def _object(doc: Document, path: Path, value: dict[str, Any], f: F) -> dict[str, Any]:
-    for key in value:
-        if key not in f.fields:
-            close = difflib.get_close_matches(key, list(f.fields), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(sorted(f.fields))
-            raise doc.error((*path, key), "unknown key", hint)
+def type_name(value: object) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", str: "a string", list: "a list",
+            dict: "a mapping"}.get(type(value), "an empty value")
+
+
+def did_you_mean(word: str, candidates: list[str], otherwise: str) -> str:
+    close = difflib.get_close_matches(word, candidates, n=1)
+    return f"did you mean '{close[0]}'?" if close else otherwise
+
+
+def shown(path: Path, value: str, kind: Text | None = None) -> str:
+    """How a bad value is named in a message: quoted and cut short, or not at all."""
+    secret = any(isinstance(seg, str) and _SECRETISH.search(seg) for seg in path)
+    if secret or (kind is not None and not kind.echo):
+        return "the value"
+    return repr(shorten(value))
+
+
+def _obj(doc: Document, path: Path, value: Any, kind: Obj) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise doc.error(path, f"expected a mapping, got {type_name(value)}",
+                        "write its keys indented below it")
     out: dict[str, Any] = {}
-    for key, sub in f.fields.items():
-        if key in value and value[key] is not None:
-            out[key] = _value(doc, (*path, key), value[key], sub)
-        elif sub.required:
-            raise doc.error((*path, key) if key in value else path,
-                            f"missing required key '{key}'" if key not in value else "must not be empty",
-                            sub.doc.rstrip("."))
-        elif sub.kind == "obj" and (sub.default is not None or key == "deploy_key"):
-            out[key] = _object(doc, (*path, key), {}, sub)
-        else:
-            out[key] = sub.default
-    return out
+    for key, raw in value.items():
+        spec = kind.fields.get(key)
+        if spec is None:
+            allowed = "allowed: " + ", ".join(sorted(kind.fields))
+            raise doc.error((*path, key), "unknown key", did_you_mean(key, list(kind.fields), allowed))
+        out[key] = _value(doc, (*path, key), raw, spec.kind)
+    for key, spec in kind.fields.items():
+        if key in out:
+            continue
+        if spec.required:
+            raise doc.error(path, f"missing required key '{key}'", _add_hint(key, spec))
+        out[key] = _obj(doc, (*path, key), {}, spec.kind) if isinstance(spec.kind, Obj) else copy.deepcopy(
+            spec.default)
+    for one in kind.one_of:
+        first, second = one.keys
+        if out[first] is not None and out[second] is not None:
+            later = max(one.keys, key=lambda k: doc.line((*path, k)) or 0)
+            raise doc.error((*path, later), f"'{first}' and '{second}' are both set",
+                            f"keep one: {one.hint}")
+        if one.required and out[first] is None and out[second] is None:
+            raise doc.error(path, f"set one of '{first}' or '{second}'", one.hint)
+    for rule in kind.implies:
+        if out[rule.key] not in (None, False) and out[rule.needs] in (None, False):
+            needs = f"{rule.needs}: true" if isinstance(kind.fields[rule.needs].kind, Flag) else rule.needs
+            raise doc.error((*path, rule.key), f"needs '{needs}' too", rule.hint)
+    return {key: out[key] for key in kind.fields}
 
 
-def _scalar(doc: Document, path: Path, value: Any, f: F) -> Any:
-    kind = f.kind
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise doc.error(path, f"expected true or false, got {_type_name(value)}")
-        return value
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise doc.error(path, f"expected a whole number, got {_type_name(value)}")
-        if f.choices and str(value) not in f.choices:
-            raise doc.error(path, f"unsupported value {value}", "allowed: " + ", ".join(f.choices))
-        if value < 0 or value > 1000:
-            raise doc.error(path, f"{value} is out of range (0-1000)")
-        return value
-    if isinstance(value, float) and kind in ("version", "chart-version"):
-        raise doc.error(path, f"version {value} was read as a number", 'quote it, e.g. "1.20.0"')
+def _add_hint(key: str, spec: Field) -> str:
+    kind = spec.kind
+    if isinstance(kind, Obj):
+        required = [k for k, f in kind.fields.items() if f.required]
+        return f"add '{key}:' with {', '.join(required)}" if required else f"add '{key}:'"
+    example = _example(kind)
+    return f"add '{key}: {example}'" if example else f"add '{key}:'"
+
+
+def _example(kind: Kind) -> str:
+    if isinstance(kind, Text):
+        return kind.example
+    if isinstance(kind, Choice):
+        return kind.choices[0]
+    return str(kind.minimum) if isinstance(kind, Whole) else ""
+
+
+def _text(doc: Document, path: Path, value: Any, kind: Text) -> str:
+    if kind.numbers and type(value) is int and value >= 0:
+        value = str(value)
     if not isinstance(value, str):
-        raise doc.error(path, f"expected a string, got {_type_name(value)}",
-                        "quote the value" if isinstance(value, int | float | bool) else "")
+        if isinstance(value, bool):
+            hint = f"quote it ({_BOOLEAN_WORDS})"
+        elif isinstance(value, int | float):
+            hint = f'quote it, e.g. "{kind.example}"'
+        else:
+            hint = f"write a single value, e.g. {kind.example}"
+        raise doc.error(path, f"expected {kind.what}, got {type_name(value)}", hint)
     if not value:
-        raise doc.error(path, "must not be empty")
-    if len(value) > 253:
-        raise doc.error(path, "is longer than 253 characters")
-    rule = _SCALAR_RULES.get(kind)
-    if rule and not rule[0](value):
-        raise doc.error(path, f"{_short(value)} {rule[1]}", rule[2])
-    if kind == "enum" and value not in f.choices:
-        close = difflib.get_close_matches(value, list(f.choices), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "allowed: " + ", ".join(f.choices)
-        raise doc.error(path, f"{_short(value)} is not allowed", hint)
+        raise doc.error(path, f"expected {kind.what}, got an empty string", f"e.g. {kind.example}")
+    if len(value) > kind.max_len:
+        raise doc.error(path, f"{shown(path, value, kind)} is longer than {kind.max_len} characters",
+                        kind.hint)
+    if kind.regex is not None and not kind.regex.fullmatch(value):
+        raise doc.error(path, f"{shown(path, value, kind)} is not {kind.what}", kind.hint)
+    if value in kind.reserved:
+        raise doc.error(path, f"'{value}' is not allowed here", kind.reserved_hint)
     return value
 
 
-def _path_ok(value: str) -> bool:
-    parts = value.split("/")
-    return not value.startswith("/") and ".." not in parts and "\\" not in value
+def _choice(doc: Document, path: Path, value: Any, kind: Choice) -> str:
+    for alias, word in kind.aliases:
+        if type(value) is bool and value == alias:
+            return word
+    allowed = f"allowed: {', '.join(kind.choices)}" if len(kind.choices) <= 8 else "see docs/spec.md"
+    if not isinstance(value, str):
+        hint = f"quote it ({_BOOLEAN_WORDS})" if isinstance(value, bool) else allowed
+        raise doc.error(path, f"expected a string, got {type_name(value)}", hint)
+    if value not in kind.choices:
+        raise doc.error(path, f"{shown(path, value)} is not allowed",
+                        did_you_mean(value, list(kind.choices), allowed))
+    return value
 
 
-_SCALAR_RULES: dict[str, tuple[Callable[[str], bool], str, str]] = {
-    "name": (lambda v: len(v) <= 63 and bool(DNS_LABEL.match(v)),
-             "is not a valid Kubernetes name",
-             "lower-case letters, digits and '-', at most 63, starting and ending alphanumeric"),
-    "duration": (lambda v: bool(DURATION.match(v)), "is not a duration", "use e.g. 30s, 5m, 1h30m"),
-    "version": (lambda v: bool(EXACT_VERSION.match(v)), "is not an exact version", "use e.g. 2.17.2"),
-    "chart-version": (lambda v: bool(CHART_VERSION.match(v)), "is not a chart version",
-                      "use an exact version such as 1.2.3"),
-    "ghname": (lambda v: bool(GH_NAME.match(v)), "is not a valid GitHub name",
-               "letters, digits, '.', '_' and '-'"),
-    "path": (_path_ok, "is not a relative path inside the repository",
-             "use e.g. ./clusters/dev (no '..', not absolute)"),
+def _flag(doc: Document, path: Path, value: Any, kind: Flag) -> bool:
+    if not isinstance(value, bool):
+        hint = "write true or false without quotes" if isinstance(value, str) else "write true or false"
+        raise doc.error(path, f"expected true or false, got {type_name(value)}", hint)
+    return value
+
+
+def _whole(doc: Document, path: Path, value: Any, kind: Whole) -> int:
+    if type(value) is not int:
+        quoted = isinstance(value, str) and value.strip().isdigit()
+        span = f"a number from {kind.minimum} to {kind.maximum}"
+        if kind.minimum == kind.maximum:
+            span = str(kind.minimum)
+        hint = "remove the quotes" if quoted else f"write {span}"
+        raise doc.error(path, f"expected a whole number, got {type_name(value)}", hint)
+    if not kind.minimum <= value <= kind.maximum:
+        number = shorten(str(value))
+        if kind.minimum == kind.maximum:
+            raise doc.error(path, f"must be {kind.minimum}, not {number}", kind.hint)
+        raise doc.error(path, f"{number} is out of range", f"use {kind.minimum} to {kind.maximum}")
+    return value
+
+
+def _seq(doc: Document, path: Path, value: Any, kind: Seq) -> list[Any]:
+    if not isinstance(value, list):
+        raise doc.error(path, f"expected a list, got {type_name(value)}",
+                        "write [a, b] or one '- item' per line")
+    out = [_value(doc, (*path, i), item, kind.item) for i, item in enumerate(value)]
+    seen: dict[Any, int] = {}
+    for i, item in enumerate(out):
+        if not (kind.key or kind.unique):
+            break
+        ident = item[kind.key] if kind.key else item
+        where: Path = (*path, i, kind.key) if kind.key else (*path, i)
+        if ident in seen:
+            if kind.key:
+                first = doc.line((*path, seen[ident]))
+                raise doc.error(where, f"duplicate {kind.noun} name {shown(where, ident)}",
+                                f"names must be unique in {format_path(path)}; the first is on line {first}")
+            raise doc.error(where, f"{shown(where, ident)} is listed twice", "remove the repeat")
+        seen[ident] = i
+    return out
+
+
+def _dict(doc: Document, path: Path, value: Any, kind: Dict) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise doc.error(path, f"expected a mapping, got {type_name(value)}",
+                        "write 'key: value' lines below it")
+    out: dict[str, str] = {}
+    for key, item in value.items():
+        _text(doc, (*path, key), key, kind.key)
+        out[key] = _value(doc, (*path, key), item, kind.value)
+    return out
+
+
+def _json(doc: Document, path: Path, value: Any, kind: Json) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise doc.error(path, f"expected a mapping, got {type_name(value)}",
+                        "write the values indented below it")
+    return {key: _json_value(doc, (*path, key), item) for key, item in value.items()}
+
+
+def _json_value(doc: Document, path: Path, value: Any) -> Any:
+    """Any JSON value; the loader has already bounded the depth, so recursion is safe."""
+    if isinstance(value, dict):
+        return {key: _json_value(doc, (*path, key), item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_value(doc, (*path, i), item) for i, item in enumerate(value)]
+    if isinstance(value, float) and not math.isfinite(value):
+        raise doc.error(path, "is not a finite number", 'quote it if you mean the text, e.g. ".inf"')
+    return value
+
+
+_CHECKS: dict[type, Callable[[Document, Path, Any, Any], Any]] = {
+    Obj: _obj, Text: _text, Choice: _choice, Flag: _flag, Whole: _whole, Seq: _seq, Dict: _dict, Json: _json,
 }

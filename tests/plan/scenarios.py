@@ -26,8 +26,12 @@ def base(stack: str) -> tuple[Spec, Config]:
 
 def graph_of(spec: Spec, config: Config, stack: str) -> Graph:
     settings = StackSettings(spec.cluster.context, None, "acme")
-    return capture(lambda: build(spec, settings), project="fluxform", stack=stack,
-                   config=config, secret_keys=[SECRET_KEY])
+
+    def program() -> None:
+        build(spec, settings)
+
+    return capture(program, project="fluxform", stack=stack, config=config,
+                   secret_keys=[SECRET_KEY])
 
 
 def add_tenant(spec: Spec, cfg: Config) -> tuple[Spec, Config]:

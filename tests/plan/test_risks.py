@@ -1,93 +1,129 @@
-"""Each risk flag and each operation, on small hand-made resource pairs."""
+"""Each risk flag fires on its change, and not without it, on hand-made resource pairs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from synthetic import (
+    CRB,
+    DEPLOY_KEY,
+    HR,
+    HR_BETA,
+    KUST,
+    KUST_BETA,
+    NS,
+    RB,
+    SECRET,
+    TLS_KEY,
+    k8s,
+    obj,
+    one,
+    plan_of,
+    res,
+)
 
-from fluxform.diff import compute_plan
-from fluxform.graph import Graph, Resource
-from fluxform.plan import Op
+from fluxform.graph import Resource, secret_marker
+from fluxform.plan import Op, Plan
 from fluxform.report import render
-
-KUST = "kubernetes:kustomize.toolkit.fluxcd.io/v1:Kustomization"
-
-
-def res(type_: str, name: str, inputs: dict[str, Any], **extra: Any) -> Resource:
-    return Resource(urn=f"urn:pulumi:s::p::{type_}::{name}", type=type_, name=name, inputs=inputs, **extra)
+from fluxform.risk import CODES
 
 
-def kust(ns: str = "team-a", api: str = "kustomize.toolkit.fluxcd.io/v1", **spec: Any) -> dict[str, Any]:
-    return {"apiVersion": api, "kind": "Kustomization", "metadata": {"name": "k", "namespace": ns},
-            "spec": {"interval": "5m", **spec}}
+def kust(spec: dict[str, Any] | None = None, ns: str = "team-a", type_: str = KUST) -> Resource:
+    return res(type_, "k", k8s(type_, "apps", ns, spec={"interval": "5m", **(spec or {})}))
 
 
-def plan_of(before: Resource | None, after: Resource | None) -> Any:
-    def g(r: Resource | None) -> Graph:
-        return Graph("p", "s", {r.urn: r} if r else {})
-    return compute_plan(g(before) if before else None, g(after))
+def binding(type_: str, role: str) -> Resource:
+    return res(type_, "b", k8s(type_, "b", "team-a", roleRef={"kind": "ClusterRole", "name": role},
+                              subjects=[{"kind": "ServiceAccount", "name": "r", "namespace": "team-a"}]))
 
 
-CASES = {
-    "R-PRUNE-ON": (res(KUST, "k", kust(prune=False)), res(KUST, "k", kust(prune=True))),
-    "R-SUSPEND": (res(KUST, "k", kust()), res(KUST, "k", kust(suspend=True))),
-    "R-TENANT-SA": (res(KUST, "k", kust(serviceAccountName="r")), res(KUST, "k", kust())),
-    "R-ROLEREF": (res("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "b", {"roleRef": {"name": "view"}}),
-                  res("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "b", {"roleRef": {"name": "admin"}})),
-    "R-API-DOWNGRADE": (res(KUST, "k", kust()), res(KUST, "k", kust(api="kustomize.toolkit.fluxcd.io/v1beta2"))),
-    "R-DELETE-NAMESPACE": (res("kubernetes:core/v1:Namespace", "n", {"metadata": {"name": "a"}}), None),
-    "R-DEPLOY-KEY": (res("github:index/repositoryDeployKey:RepositoryDeployKey", "d", {"title": "a", "readOnly": True}),
-                     res("github:index/repositoryDeployKey:RepositoryDeployKey", "d", {"title": "a", "readOnly": False})),
+def codes(plan: Plan) -> list[str]:
+    return [r.code for _, r in plan.risks]
+
+
+DEPLOY_KEY_OWNER = "fluxform:index:Tenant$fluxform:index:DeployKey"
+
+# code -> (before resources, after resources)
+CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
+    "R-REPLACE": ([obj(NS, "n")], [obj(NS, "n", obj_name="n2")]),
+    "R-DEPLOY-KEY": ([res(DEPLOY_KEY, "d", {"title": "a", "readOnly": True})],
+                     [res(DEPLOY_KEY, "d", {"title": "a", "readOnly": False})]),
+    "R-DELETE-NAMESPACE": ([obj(NS, "n")], []),
+    "R-PRUNE-ON": ([kust({"prune": False})], [kust({"prune": True})]),
+    "R-SUSPEND": ([kust()], [kust({"suspend": True})]),
+    "R-TENANT-SA": ([kust({"serviceAccountName": "reconciler"})], [kust()]),
+    "R-ROLEREF": ([binding(RB, "view")], [binding(RB, "admin")]),
+    "R-API-DOWNGRADE": ([kust(type_=KUST)], [res(KUST, "k", {**kust().inputs, "apiVersion": "kustomize.toolkit.fluxcd.io/v1beta2"})]),
+    "R-URN-MOVE": ([kust(type_=HR)], [kust(type_=HR_BETA)]),
 }
 
 
+def test_every_code_has_a_case_and_a_description() -> None:
+    assert sorted(CASES) == sorted(CODES)
+
+
 @pytest.mark.parametrize("code", sorted(CASES))
-def test_risk_fires(code: str) -> None:
+def test_risk_fires_and_is_reported(code: str) -> None:
     before, after = CASES[code]
     plan = plan_of(before, after)
-    assert code in {r.code for _, r in plan.risks}
+    assert code in codes(plan)
+    for change, risk in plan.risks:
+        assert change.name in risk.message and risk.code in CODES
     assert f"[{code}]" in render(plan, "text")
+    assert f"**{code}**" in render(plan, "markdown") or code == "R-REPLACE"
+    assert f'"code": "{code}"' in render(plan, "json")
 
 
-@pytest.mark.parametrize("code", ["R-PRUNE-ON", "R-SUSPEND", "R-TENANT-SA", "R-ROLEREF", "R-API-DOWNGRADE"])
+@pytest.mark.parametrize("code", sorted(set(CASES) - {"R-DELETE-NAMESPACE"}))
 def test_risk_does_not_fire_without_the_change(code: str) -> None:
     before, _ = CASES[code]
-    assert plan_of(before, before).risks == []
+    assert codes(plan_of(before, before)) == []
+    assert code not in codes(plan_of(None, before))
 
 
-def test_tenant_sa_risk_ignores_flux_system() -> None:
-    before = res(KUST, "k", kust(ns="flux-system", serviceAccountName="kustomize-controller"))
-    after = res(KUST, "k", kust(ns="flux-system"))
-    assert "R-TENANT-SA" not in {r.code for _, r in plan_of(before, after).risks}
+def test_replace_says_which_goes_first() -> None:
+    same_name = one(obj(SECRET, "s", stringData=secret_marker("a")), obj(SECRET, "s", stringData=secret_marker("b")))
+    assert "deleted first (same name)" in same_name.risks[0][1].message
+    renamed = one(obj(NS, "n"), obj(NS, "n", obj_name="n2"))
+    assert "created before the old one is deleted" in renamed.risks[0][1].message
+    dbr = one(res(TLS_KEY, "t", {"algorithm": "RSA"}), res(TLS_KEY, "t", {"algorithm": "ED25519"}, delete_before_replace=True))
+    assert "deleted first" in dbr.risks[0][1].message
 
 
-def test_namespace_change_forces_replacement() -> None:
-    plan = plan_of(res(KUST, "k", kust(ns="a")), res(KUST, "k", kust(ns="b")))
-    (change,) = plan.changes
-    assert change.op is Op.REPLACE
-    assert change.replace_reasons == ("metadata.namespace forces replacement",)
-    assert "-/+" in render(plan, "text") and "# forces replacement" in render(plan, "text")
+def test_deploy_key_risk_for_keys_and_credential_secrets() -> None:
+    key = one(res(TLS_KEY, "t", {"algorithm": "RSA"}), None)
+    assert "R-DEPLOY-KEY" in codes(key)
+    owned = one(obj(SECRET, "s", parents=DEPLOY_KEY_OWNER), None)
+    identity = one(obj(SECRET, "s", stringData={"identity": secret_marker("k"), "known_hosts": "x"}), None)
+    plain = one(obj(SECRET, "s", stringData={"token": secret_marker("k")}), None)
+    orphan = one(Resource(urn="s", type=SECRET, name="s", inputs={"data": {"a": "b"}}), None)  # no parent, odd URN
+    assert "R-DEPLOY-KEY" in codes(owned) and "R-DEPLOY-KEY" in codes(identity)
+    assert "R-DEPLOY-KEY" not in codes(plain) and codes(orphan) == []
+    updated = one(res(DEPLOY_KEY, "d", {"title": "a", "x": 1}), res(DEPLOY_KEY, "d", {"title": "a", "x": 2}))
+    assert updated.changes[0].op is Op.UPDATE and codes(updated) == []
 
 
-def test_replace_on_changes_and_create_delete_summary() -> None:
-    before = res("kubernetes:core/v1:ConfigMap", "c", {"data": {"a": "1"}})
-    after = res("kubernetes:core/v1:ConfigMap", "c", {"data": {"a": "2"}}, replace_on_changes=("data",))
-    assert plan_of(before, after).changes[0].op is Op.REPLACE
-    assert plan_of(None, after).summary.terraform_line() == "Plan: 1 to add, 0 to change, 0 to destroy."
-    assert plan_of(before, None).summary.terraform_line() == "Plan: 0 to add, 0 to change, 1 to destroy."
-    both = plan_of(before, after).summary
-    assert (both.to_add, both.to_destroy, both.replace) == (1, 1, 1)
+def test_suspend_prune_and_tenant_edges() -> None:
+    assert codes(one(kust({"prune": True}), kust({"prune": True}))) == []
+    assert codes(one(kust({"suspend": True}), kust({"suspend": False}))) == []
+    hr = res(HR, "h", k8s(HR, "h", "team-a", spec={"serviceAccountName": "r"}))
+    assert codes(one(hr, res(HR, "h", k8s(HR, "h", "team-a", spec={"suspend": True})))) == ["R-SUSPEND", "R-TENANT-SA"]
+    control = kust({"serviceAccountName": "kustomize-controller"}, ns="flux-system")
+    assert codes(one(control, kust(ns="flux-system"))) == []
 
 
-def test_colour_only_when_asked() -> None:
-    plan = plan_of(None, res(KUST, "k", kust()))
-    assert "\x1b[" in render(plan, "text", color=True)
-    assert "\x1b[" not in render(plan, "text")
+def test_cluster_role_binding_roleref_is_a_replacement_too() -> None:
+    plan = one(binding(CRB, "view"), binding(CRB, "cluster-admin"))
+    assert plan.changes[0].op is Op.REPLACE
+    assert codes(plan) == ["R-REPLACE", "R-ROLEREF"]
+    assert "ClusterRole/view to ClusterRole/cluster-admin" in plan.risks[1][1].message
 
 
-def test_a_secret_without_a_parent_is_judged_by_its_keys() -> None:
-    plain = res("kubernetes:core/v1:Secret", "s", {"stringData": {"token": "x"}})
-    creds = res("kubernetes:core/v1:Secret", "c", {"stringData": {"identity": "x"}})
-    assert "R-DEPLOY-KEY" not in {r.code for _, r in plan_of(plain, None).risks}
-    assert "R-DEPLOY-KEY" in {r.code for _, r in plan_of(creds, None).risks}
+def test_api_version_change_across_urns_is_a_move_and_maybe_a_downgrade() -> None:
+    down = plan_of([kust(type_=KUST)], [kust(type_=KUST_BETA)])
+    assert sorted(codes(down)) == ["R-API-DOWNGRADE", "R-URN-MOVE"]
+    up = plan_of([kust(type_=KUST_BETA)], [kust(type_=KUST)])
+    assert codes(up) == ["R-URN-MOVE"]
+    other_object = plan_of([kust(type_=KUST)], [res(KUST_BETA, "k", k8s(KUST_BETA, "other", "team-a"))])
+    assert codes(other_object) == []

@@ -14,7 +14,7 @@ RBAC = "rbac.authorization.k8s.io/v1"
 
 
 def k8s(kind: str, api: str, ns: str, name: str, spec: dict[str, Any] | None = None,
-        origin: str = "pulumi", annotations: dict[str, str] | None = None,
+        origin: str = "pulumi", annotations: dict[str, Any] | None = None,
         labels: dict[str, str] | None = None, **extra: Any) -> PolicyObject:
     meta: dict[str, Any] = {"name": name}
     if ns:
@@ -47,7 +47,8 @@ def release(version: Any = "1.2.3", ns: str = "flux-system", name: str = "web",
     chart = drop_none({"chart": "c", "version": version,
                        "sourceRef": {"kind": "HelmRepository", "name": "r"}})
     base = {"interval": "10m", "timeout": "5m", "serviceAccountName": "helm-controller",
-            "chart": {"spec": chart}}
+            "chart": {"spec": chart}, "install": {"remediation": {"retries": 3}},
+            "upgrade": {"remediation": {"retries": 3}}}
     return k8s("HelmRelease", HELM, ns, name, drop_none({**base, **spec}))
 
 
@@ -97,3 +98,18 @@ def image_automation(push: str | None, checkout: str = "main") -> PolicyObject:
 
 
 SUSPEND_NOTES = {"fluxform.io/suspended-by": "ops@acme", "fluxform.io/suspend-reason": "INC-42"}
+
+
+def pulumi_helm(version: str | None, chart: str = "flux2",
+                repo: str | None = "https://fluxcd-community.github.io/helm-charts") -> PolicyObject:
+    """A `kubernetes:helm.sh/v3:Release` like the one that installs Flux."""
+    props = drop_none({"chart": chart, "version": version, "namespace": "flux-system",
+                       "repositoryOpts": {"repo": repo} if repo else None})
+    return PolicyObject("kubernetes:helm.sh/v3:Release",
+                        "urn:pulumi:dev::fluxform::fluxform:index:FluxBootstrap$kubernetes:helm.sh/v3:Release::flux",
+                        "flux", props)
+
+
+def alert(*sources: dict[str, str], ns: str = "team-a") -> PolicyObject:
+    return k8s("Alert", "notification.toolkit.fluxcd.io/v1beta3", ns, "alerts",
+               {"providerRef": {"name": "slack"}, "eventSources": list(sources)})

@@ -1,0 +1,75 @@
+"""Build the frozen model from a checked document (validate.py's result, defaults filled in).
+
+Only shapes change here: lists become tuples, free mappings become sorted pairs, Helm values
+become canonical JSON, and `helm`/`notifications` fold into Spec's fields. Every value has
+already been checked, so nothing here can fail on user input.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fluxform.spec import model
+
+
+def canonical_json(value: object) -> str:
+    """Sorted keys, no spaces, non-ASCII kept: equal values always give the same text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(mapping.items()))
+
+
+def _source(d: dict[str, Any]) -> model.GitSource:
+    return model.GitSource(**{**d, "deploy_key": model.DeployKey(**d["deploy_key"])})
+
+
+def _refs(items: list[dict[str, Any]]) -> tuple[model.EventSource, ...]:
+    return tuple(model.EventSource(**item) for item in items)
+
+
+def _layer(d: dict[str, Any]) -> model.Layer:
+    return model.Layer(**{**d, "depends_on": tuple(d["depends_on"]), "annotations": _pairs(d["annotations"])})
+
+
+def _release(d: dict[str, Any]) -> model.HelmRelease:
+    fields = {k: v for k, v in d.items() if k != "values"}
+    return model.HelmRelease(**{**fields, "values_json": canonical_json(d["values"]),
+                                "depends_on": tuple(d["depends_on"]),
+                                "annotations": _pairs(d["annotations"])})
+
+
+def _tenant(d: dict[str, Any]) -> model.Tenant:
+    return model.Tenant(**{
+        **d, "source": _source(d["source"]), "depends_on": tuple(d["depends_on"]),
+        "quota": model.Quota(hard=_pairs(d["quota"])) if d["quota"] is not None else None,
+        "annotations": _pairs(d["annotations"]),
+    })
+
+
+def _notifications(d: dict[str, Any]) -> model.Notifications:
+    return model.Notifications(
+        providers=tuple(model.NotificationProvider(**p) for p in d["providers"]),
+        alerts=tuple(model.Alert(**{**a, "sources": _refs(a["sources"])}) for a in d["alerts"]),
+        receivers=tuple(
+            model.Receiver(**{**r, "events": tuple(r["events"]), "resources": _refs(r["resources"])})
+            for r in d["receivers"]),
+    )
+
+
+def spec(d: dict[str, Any], source_file: str) -> model.Spec:
+    """The Spec for a checked document read from `source_file`."""
+    return model.Spec(
+        source_file=source_file,
+        cluster=model.Cluster(**d["cluster"]),
+        flux=model.Flux(**d["flux"]),
+        fleet=_source(d["fleet"]),
+        layers=tuple(_layer(layer) for layer in d["layers"]),
+        helm_repositories=tuple(model.HelmRepository(**r) for r in d["helm"]["repositories"]),
+        helm_releases=tuple(_release(r) for r in d["helm"]["releases"]),
+        tenants=tuple(_tenant(t) for t in d["tenants"]),
+        notifications=_notifications(d["notifications"]),
+        policy=model.PolicySettings(severities=_pairs(d["policy"]["severities"])),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,179 @@
+"""The vocabulary of the spec's field table: what kinds of value a key may hold.
+
+A kind is plain data (a pattern, bounds, choices, nested fields); validate.py, schema.py and
+reference.py each interpret it. Patterns are written in the subset of regex syntax that Python
+and ECMA-262 (what JSON Schema editors run) read alike: ASCII classes, no lookbehind, and
+`[0-9]` rather than `\\d`, which in Python also matches non-ASCII digits. The loader applies
+them with `re.fullmatch`, so a trailing newline can never slip past a `$`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string. `what` names it in messages and docs ("a Kubernetes name")."""
+
+    what: str
+    pattern: str = ""
+    max_len: int = 253
+    example: str = ""
+    hint: str = ""
+    echo: bool = True
+    """Whether an invalid value may be quoted back in an error (never for free text or URLs)."""
+    reserved: tuple[str, ...] = ()
+    reserved_hint: str = ""
+    numbers: bool = False
+    """Accept a YAML integer and keep its decimal text (Kubernetes quantities)."""
+
+    @cached_property
+    def regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.pattern) if self.pattern else None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed set of strings. `aliases` maps YAML 1.1 misreadings back (off -> False)."""
+
+    choices: tuple[str, ...]
+    aliases: tuple[tuple[bool, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Flag:
+    """true or false (never yes/no strings, never 0/1)."""
+
+
+@dataclass(frozen=True)
+class Whole:
+    """An integer in [minimum, maximum]; a boolean is not an integer."""
+
+    minimum: int
+    maximum: int
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """At most one of `keys` may be set; with `required`, exactly one."""
+
+    keys: tuple[str, str]
+    hint: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Implies:
+    """When `key` is set (and not false), `needs` must be set (and not false) too."""
+
+    key: str
+    needs: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Obj:
+    """A mapping with a fixed set of keys; any other key is an error."""
+
+    fields: Mapping[str, Field]
+    one_of: tuple[OneOf, ...] = ()
+    implies: tuple[Implies, ...] = ()
+
+
+@dataclass(frozen=True)
+class Seq:
+    """A list. With `key`, items are objects named by that key, unique within the list, and
+    `noun` names one of them in messages ("layer"). With `unique`, scalar items are unique."""
+
+    item: Kind
+    key: str = ""
+    noun: str = ""
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Dict:
+    """A mapping of free keys (matching `key`) to values of one kind."""
+
+    key: Text
+    value: Text | Choice
+
+
+@dataclass(frozen=True)
+class Json:
+    """A free mapping of JSON-compatible values (Helm values); never echoed in errors."""
+
+
+Kind = Text | Choice | Flag | Whole | Obj | Seq | Dict | Json
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of an Obj: its kind, documentation, whether it is required and its default.
+
+    `ref` names the collection (a path of keys, e.g. ("layers",)) whose item names this value,
+    or each item of this list, must be. A list whose items refer to their own collection is
+    checked for cycles.
+    """
+
+    kind: Kind
+    doc: str
+    required: bool = False
+    default: object = None
+    ref: tuple[str, ...] = ()
+
+
+_LABEL = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+NAME = Text("a Kubernetes name", f"^{_LABEL}$", 63, "team-a",
+            "lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63")
+RELEASE_NAME = Text("a Helm release name", f"^{_LABEL}$", 53, "podinfo",
+                    "lower-case letters, digits and '-', at most 53 (Helm's limit)")
+SUBDOMAIN = Text("a Kubernetes object name", f"^{_LABEL}(\\.{_LABEL})*$", 253, "fleet-signing-keys",
+                 "lower-case letters, digits, '-' and '.', at most 253")
+ROLE_NAME = Text("a ClusterRole name", "^[a-z0-9]([-a-z0-9.:]*[a-z0-9])?$", 253, "admin",
+                 "lower-case letters, digits, '-', '.' and ':'")
+EVENT_TARGET = Text("an object name or '*'", f"^(\\*|{_LABEL}(\\.{_LABEL})*)$", 253, "flux-system",
+                    "a Kubernetes object name, or '*' for all objects of the kind")
+CHART = Text("a chart name", "^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", 253, "podinfo",
+              "letters, digits, '-', '_' and '.'")
+DURATION = Text("a duration", "^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$", 32, "5m", "use e.g. 30s, 5m, 1h30m")
+_SEMVER = ("(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)"
+           "(-[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?(\\+[0-9A-Za-z-]+(\\.[0-9A-Za-z-]+)*)?")
+EXACT_VERSION = Text("an exact version", f"^v?{_SEMVER}$", 64, "2.17.2",
+                     "an exact semantic version such as 2.17.2 (no ranges, no wildcards)")
+CHART_VERSION = Text("a chart version", "^[0-9A-Za-z.*^~<>=|, +-]+$", 64, "6.7.1",
+                     "an exact version such as 1.2.3 (policy rules FF005/FF006 judge ranges)")
+GITHUB_OWNER = Text("a GitHub owner", "^[A-Za-z0-9]+(-[A-Za-z0-9]+)*$", 39, "acme",
+                    "letters, digits and single '-' between them, at most 39")
+GITHUB_REPO = Text("a GitHub repository name", "^(?!\\.\\.?$)[A-Za-z0-9._-]+$", 100, "fleet",
+                   "letters, digits, '.', '_' and '-', at most 100")
+BRANCH = Text("a Git branch name", "^(?![-/.])(?!.*(\\.\\.|//|@\\{|\\.lock$|/$))[A-Za-z0-9._/+-]+$",
+              255, "main", "letters, digits and . _ / + -, without '..', '//' or a leading '-'")
+REL_PATH = Text("a relative path",
+                "^(?!/)(?!(.*/)?\\.\\.(/|$))(\\./)?([A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/?)?$", 1024,
+                "./clusters/dev", "use e.g. ./clusters/dev (relative, no '..')")
+CONTEXT = Text("a kubeconfig context name", "^[^\\s]+$", 253, "kind-dev", "no spaces")
+URL = Text("a URL", "^(oci|https?)://[^\\s]+$", 2048, "oci://ghcr.io/org/charts",
+           "an oci:// or https:// URL", echo=False)
+WEB_URL = Text("a URL", "^https?://[^\\s]+$", 2048, "https://example.com/hook", "an https:// URL", echo=False)
+CONFIG_KEY = Text("a Pulumi config key", "^[A-Za-z][A-Za-z0-9_-]*$", 128, "slackWebhookUrl",
+                  "the key of a secret in the stack config (fluxform namespace), e.g. slackWebhookUrl")
+EVENT = Text("an event name", "^[A-Za-z0-9_.:-]+$", 63, "push", "e.g. push or ping")
+FREE = Text("text", "", 1024, "any text", echo=False)
+ROTATION = Text("a rotation marker", "", 63, "2026-01", "any short text, e.g. a date")
+QUANTITY = Text("a Kubernetes quantity",
+                "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$",
+                64, "4Gi", "a non-negative quantity such as 4, 500m or 8Gi", numbers=True)
+RESOURCE = Text("a resource name", "^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$", 253, "requests.cpu",
+                "e.g. pods, requests.cpu, limits.memory, count/deployments.apps")
+ANNOTATION_KEY = Text("an annotation key",
+                      f"^({_LABEL}(\\.{_LABEL})*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", 316,
+                      "fluxform.io/owner", "an optional DNS prefix and '/', then a name")
+ANNOTATION_VALUE = Text("an annotation value", "", 4096, "text", echo=False)
+RULE_ID = Text("a policy rule id", "^FF[0-9]{3}$", 16, "FF001",
+               "rule ids look like FF001 (see docs/policy.md)")

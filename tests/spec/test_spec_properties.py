@@ -1,0 +1,130 @@
+"""Random mutations of a valid spec either load or raise SpecError, never anything else.
+
+Two families: byte-level damage to the file (truncate, flip, insert garbage) and structural
+edits to the data before it is written back as YAML (delete, retype, rename, duplicate,
+insert). For structural edits the loader and the JSON Schema must also agree in one
+direction: whatever the loader accepts, the schema accepts.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fluxform.errors import SpecError
+from fluxform.spec import load_spec_bytes, load_spec_text
+from fluxform.spec.schema import json_schema
+
+ROOT = Path(__file__).parents[2]
+VALID = (ROOT / "stacks" / "prod.yaml").read_bytes()
+DATA = yaml.safe_load(VALID)
+VALIDATOR = jsonschema.Draft202012Validator(json_schema())
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(allow_nan=True),
+                    st.text(max_size=12), st.sampled_from(["", "2.17", "yes", "off", "~", "a: b", "*", "-1"]))
+values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                       st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                      max_leaves=6)
+
+
+def check_error(exc: SpecError, name: str, text_lines: int) -> None:
+    message = str(exc)
+    assert "\n" not in message and message.startswith(name), message
+    assert exc.line is None or 1 <= exc.line <= text_lines + 1, message
+
+
+def load_or_spec_error(raw: bytes) -> bool:
+    try:
+        first = load_spec_bytes(raw, "prod.yaml")
+    except SpecError as exc:
+        check_error(exc, "prod.yaml", raw.count(b"\n") + 1)
+        return False
+    assert load_spec_bytes(raw, "prod.yaml") == first
+    return True
+
+
+byte_edits = st.one_of(
+    st.tuples(st.just("truncate"), st.integers(0, len(VALID))),
+    st.tuples(st.just("flip"), st.integers(0, len(VALID) - 1), st.integers(0, 255)),
+    st.tuples(st.just("insert"), st.integers(0, len(VALID)),
+              st.one_of(st.binary(min_size=1, max_size=8),
+                        st.sampled_from([b"\t", b"&a ", b"*a", b"!!python/name:os.system ", b"\n---\n",
+                                         b": ", b"- ", b"[", b"{", b"\xff", b"\x00", b"'", b'"', b"#"]))),
+)
+
+
+@SETTINGS
+@given(st.lists(byte_edits, min_size=1, max_size=3))
+def test_damaged_bytes_load_or_raise_spec_error(edits: list[tuple[Any, ...]]) -> None:
+    raw = VALID
+    for edit in edits:
+        at = min(edit[1], len(raw))
+        if edit[0] == "truncate":
+            raw = raw[:at]
+        elif edit[0] == "flip":
+            raw = raw[:at] + bytes([edit[2]]) + raw[at + 1:]
+        else:
+            raw = raw[:at] + edit[2] + raw[at:]
+    load_or_spec_error(raw)
+
+
+def nodes(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path in the data tree, in a fixed order."""
+    out = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out += nodes(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out += nodes(item, (*path, i))
+    return out
+
+
+def parent_of(data: Any, path: tuple[Any, ...]) -> Any:
+    for seg in path[:-1]:
+        data = data[seg]
+    return data
+
+
+@st.composite
+def structural(draw: st.DrawFn) -> Any:
+    data = copy.deepcopy(DATA)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in nodes(data) if p]
+        path = draw(st.sampled_from(paths))
+        parent, last = parent_of(data, path), path[-1]
+        op = draw(st.sampled_from(["delete", "retype", "rename", "duplicate", "insert"]))
+        if op == "delete":
+            del parent[last]
+        elif op == "retype":
+            parent[last] = draw(values)
+        elif op == "rename" and isinstance(parent, dict):
+            new = draw(st.one_of(st.text(max_size=10), st.just(str(last)[:-1]), st.just(str(last) + "s")))
+            parent[new] = parent.pop(last)
+        elif op == "duplicate" and isinstance(parent, list):
+            parent.insert(last, copy.deepcopy(parent[last]))
+        elif isinstance(parent, dict):
+            parent[draw(st.text(max_size=10))] = draw(values)
+        else:
+            parent.insert(last, draw(values))
+    return data
+
+
+@SETTINGS
+@given(structural())
+def test_structural_edits_load_or_raise_spec_error(data: Any) -> None:
+    text = yaml.safe_dump(data, allow_unicode=True)
+    try:
+        load_spec_text(text, "prod.yaml")
+    except SpecError as exc:
+        check_error(exc, "prod.yaml", text.count("\n") + 1)
+        return
+    errors = [e.message for e in VALIDATOR.iter_errors(yaml.safe_load(text))]
+    assert not errors, f"the loader accepted what the schema rejects: {errors}"
