@@ -9,6 +9,7 @@ has not passed every check, and the same bytes always give an equal Spec.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from fluxform.errors import SpecError
@@ -40,7 +41,17 @@ def load_spec_text(text: str, filename: str = "<spec>") -> Spec:
 
 
 def load_spec_bytes(raw: bytes, filename: str = "<spec>") -> Spec:
-    """Load and validate the raw bytes of a spec file."""
+    """Load and validate the raw bytes of a spec file.
+
+    The model is deeply frozen, so the same bytes under the same name give the very same Spec
+    object: a plan reads the spec once for its checks and once more inside the program it
+    captures, and the second read is free.
+    """
+    return _load_cached(raw, filename)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(raw: bytes, filename: str) -> Spec:
     doc = parse(raw, filename)
     data = validate.check(doc)
     semantics.check(doc, data)
