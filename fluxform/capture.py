@@ -9,6 +9,7 @@ the mock silently overwrites).
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import gc
 import threading
@@ -229,6 +230,38 @@ def _without_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """An executor that runs each call at once, on the calling thread (it never starts one)."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:  # delivered through the future, as a worker thread would
+            future.set_exception(exc)
+        return future
+
+
+@contextlib.contextmanager
+def _engine_calls_inline() -> Iterator[None]:
+    """Run the SDK's engine calls on the event loop's own thread for the capture.
+
+    The SDK sends every engine call (one or more per registration) through the loop's default
+    executor, a thread pool, because a real engine answers over gRPC. The recording monitor
+    answers at once, so the thread hop buys nothing: handing the interpreter lock to a worker
+    and back cost more than the answer (a 1,000-resource capture took 15-20% longer with it).
+    The loop stays the same one (the SDK keeps futures on it from one capture to the next);
+    only its default executor is swapped, and put back afterwards.
+    """
+    loop = _ensure_event_loop()  # type: ignore[no-untyped-call]
+    previous = getattr(loop, "_default_executor", None)
+    loop.set_default_executor(_InlineExecutor(max_workers=1))
+    try:
+        yield
+    finally:
+        loop._default_executor = previous
+
+
 def _EMPTY_TRACE() -> Any:
     return source_pb2.StackTrace()
 
@@ -265,7 +298,7 @@ def capture(
         program()
 
     try:
-        with _without_stack_traces(), _without_cyclic_gc():
+        with _without_stack_traces(), _without_cyclic_gc(), _engine_calls_inline():
             _sync_await(pulumi.runtime.stack.run_pulumi_func(run))
     except FluxformError:
         raise

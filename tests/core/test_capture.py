@@ -143,3 +143,28 @@ def test_program_failure_is_one_line_capture_error() -> None:
     with pytest.raises(CaptureError) as info:
         capture(prog, project="p", stack="s")
     assert "\n" not in str(info.value) and "boom" in str(info.value)
+
+
+@pytest.mark.parametrize("mocks", [None, CanaryMocks()], ids=["plan-mocks", "canary-mocks"])
+def test_engine_calls_run_on_the_loop_thread_and_the_executor_is_put_back(
+        mocks: pulumi_mocks.Mocks | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from pulumi.runtime.sync_await import _ensure_event_loop
+
+    from fluxform import capture as capture_module
+
+    threads: set[str] = set()
+    original = capture_module.RecordingMonitor.RegisterResource
+
+    def spy(self: Any, request: Any) -> Any:
+        threads.add(threading.current_thread().name)
+        return original(self, request)
+
+    monkeypatch.setattr(capture_module.RecordingMonitor, "RegisterResource", spy)
+    loop = _ensure_event_loop()
+    before = getattr(loop, "_default_executor", None)
+    graph = run(mocks)
+    assert threads == {threading.current_thread().name}
+    assert getattr(loop, "_default_executor", None) is before
+    assert len(list(graph)) == len(list(run(mocks)))  # and a second capture on the same loop works
