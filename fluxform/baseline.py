@@ -12,7 +12,7 @@ from typing import Any
 
 from fluxform.errors import PlanError
 from fluxform.gitref import capture_at_ref
-from fluxform.graph import Graph, Resource, is_marker, secret_marker
+from fluxform.graph import ALWAYS_SECRET_INPUTS, Graph, Resource, is_marker, redact_keys, secret_marker
 
 SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
@@ -21,8 +21,6 @@ RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 INTERNAL_KEYS = frozenset({"__defaults", "__inputs", "__meta", "__internal"})
 # Provider-resource inputs the engine adds itself (the SDK sends them as request fields).
 ENGINE_PROVIDER_INPUTS = frozenset({"version", "pluginDownloadURL", "pluginChecksums"})
-# Same as fluxform.capture.ALWAYS_SECRET_INPUTS: redacted whatever the state says.
-ALWAYS_SECRET_INPUTS = {"kubernetes:core/v1:Secret": ("data", "stringData")}
 NO_BASELINE = "none (everything is a create)"
 
 
@@ -62,19 +60,10 @@ def _state_value(value: Any) -> Any:
     return value
 
 
-def _redact(inputs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """Redact values the state kept unencrypted under always-secret keys. They get no
-    fingerprint: a hash of a real secret, unlike one of a placeholder, can be guessed."""
-    def hide(value: Any) -> Any:
-        return value if is_marker(value) else secret_marker(None)
-
-    for key in keys:
-        value = inputs.get(key)
-        if isinstance(value, dict) and not is_marker(value):
-            inputs[key] = {k: hide(v) for k, v in value.items()}
-        elif value is not None:
-            inputs[key] = hide(value)
-    return inputs
+def _hide(value: Any) -> Any:
+    """A value the state kept unencrypted under an always-secret key gets no fingerprint: a
+    hash of a real secret, unlike one of a placeholder, can be guessed."""
+    return value if is_marker(value) else secret_marker(None)
 
 
 def _is_default_provider(type_: str, name: str) -> bool:
@@ -107,7 +96,7 @@ def _resource(raw: dict[str, Any], path: str) -> Resource | None:
         raise PlanError(f"{path}: inputs of {name} are not an object")
     if type_.startswith("pulumi:providers:"):
         inputs = {k: v for k, v in inputs.items() if k not in ENGINE_PROVIDER_INPUTS}
-    inputs = _redact(inputs, ALWAYS_SECRET_INPUTS.get(type_, ()))
+    inputs = redact_keys(inputs, ALWAYS_SECRET_INPUTS.get(type_, ()), _hide)
     return Resource(
         urn=urn, type=type_, name=name, parent=raw.get("parent") or None,
         custom=bool(raw.get("custom", False)), provider=_provider_urn(raw.get("provider")),

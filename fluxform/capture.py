@@ -28,18 +28,19 @@ from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop, _sync_await
 
 from fluxform.errors import CaptureError, FluxformError
-from fluxform.graph import UNKNOWN, Graph, Resource, is_marker, secret_marker
+from fluxform.graph import (
+    ALWAYS_SECRET_INPUTS,
+    UNKNOWN,
+    Graph,
+    Resource,
+    redact_keys,
+    secret_marker,
+)
 
 SIG_KEY = rpc._special_sig_key
 SECRET_SIG = rpc._special_secret_sig
 RESOURCE_SIG = rpc._special_resource_sig
 UNKNOWN_VALUE = rpc.UNKNOWN
-
-# Input properties the real engine always treats as secret for a type, whatever the program did.
-ALWAYS_SECRET_INPUTS: Mapping[str, tuple[str, ...]] = {
-    "kubernetes:core/v1:Secret": ("data", "stringData"),
-}
-
 
 def _plain(value: Any) -> Any:
     """A protobuf-decoded JSON value with markers: secrets redacted, unknowns flagged."""
@@ -59,18 +60,6 @@ def _plain(value: Any) -> Any:
             return {"$fluxform": "opaque"}
         return {k: _plain(v) for k, v in value.items()}
     return value
-
-
-def _redact_paths(inputs: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """Redact every value under the given top-level keys (per entry for mappings)."""
-    out = dict(inputs)
-    for key in keys:
-        value = out.get(key)
-        if isinstance(value, dict) and not is_marker(value):
-            out[key] = {k: secret_marker(v) for k, v in value.items()}
-        elif value is not None:
-            out[key] = secret_marker(value)
-    return out
 
 
 class PlanMocks(pulumi_mocks.Mocks):
@@ -106,7 +95,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         inputs = _plain(raw)
         always = ALWAYS_SECRET_INPUTS.get(request.type)
         if always:
-            inputs = _redact_paths(inputs, always)
+            inputs = redact_keys(inputs, always)
         trigger = None
         if request.HasField("replacement_trigger"):
             trigger = _plain(MessageToDict(request.replacement_trigger))

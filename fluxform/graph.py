@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -231,3 +231,23 @@ class Graph:
             stack=str(doc.get("stack", "")),
             resources={r.urn: r for r in resources},
         )
+
+
+# Input properties the real engine always treats as secret for a type, whatever the program did.
+ALWAYS_SECRET_INPUTS: Mapping[str, tuple[str, ...]] = {
+    "kubernetes:core/v1:Secret": ("data", "stringData"),
+}
+
+
+def redact_keys(inputs: dict[str, Any], keys: tuple[str, ...],
+                mark: Callable[[Any], Any] = secret_marker) -> dict[str, Any]:
+    """A copy of `inputs` with every value under the given top-level keys replaced by
+    `mark(value)` (per entry for mappings)."""
+    out = dict(inputs)
+    for key in keys:
+        value = out.get(key)
+        if isinstance(value, dict) and not is_marker(value):
+            out[key] = {k: mark(v) for k, v in value.items()}
+        elif value is not None:
+            out[key] = mark(value)
+    return out
