@@ -11,7 +11,7 @@ import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
-from test_spec_properties import SETTINGS, VALID, byte_edits, structural
+from test_spec_properties import SETTINGS, VALID, byte_edits, damage, structural
 
 from fluxform.errors import SpecError
 from fluxform.spec import load_spec_bytes, loader
@@ -79,15 +79,7 @@ def test_hostile_and_deep_inputs_give_the_same_result_both_ways(raw: bytes) -> N
 @SETTINGS
 @given(st.lists(byte_edits, min_size=1, max_size=3))
 def test_damaged_specs_give_the_same_result_both_ways(edits: list[tuple[Any, ...]]) -> None:
-    raw = VALID
-    for edit in edits:
-        at = min(edit[1], len(raw))
-        if edit[0] == "truncate":
-            raw = raw[:at]
-        elif edit[0] == "flip":
-            raw = raw[:at] + bytes([edit[2]]) + raw[at + 1:]
-        else:
-            raw = raw[:at] + edit[2] + raw[at:]
+    raw = damage(VALID, edits)
     assert outcome(raw, True) == outcome(raw, False)
 
 

@@ -60,10 +60,8 @@ byte_edits = st.one_of(
 )
 
 
-@SETTINGS
-@given(st.lists(byte_edits, min_size=1, max_size=3))
-def test_damaged_bytes_load_or_raise_spec_error(edits: list[tuple[Any, ...]]) -> None:
-    raw = VALID
+def damage(raw: bytes, edits: list[tuple[Any, ...]]) -> bytes:
+    """`raw` after the byte edits drawn from `byte_edits`, in order."""
     for edit in edits:
         at = min(edit[1], len(raw))
         if edit[0] == "truncate":
@@ -72,7 +70,13 @@ def test_damaged_bytes_load_or_raise_spec_error(edits: list[tuple[Any, ...]]) ->
             raw = raw[:at] + bytes([edit[2]]) + raw[at + 1:]
         else:
             raw = raw[:at] + edit[2] + raw[at:]
-    load_or_spec_error(raw)
+    return raw
+
+
+@SETTINGS
+@given(st.lists(byte_edits, min_size=1, max_size=3))
+def test_damaged_bytes_load_or_raise_spec_error(edits: list[tuple[Any, ...]]) -> None:
+    load_or_spec_error(damage(VALID, edits))
 
 
 def nodes(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
