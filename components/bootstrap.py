@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import Any, TypedDict
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components.deploy_key import DeployKey
 from components.flux_objects import FLUX_NAMESPACE, MANAGED_BY
 from components.gitops import register
+from components.kinds import HELM_RELEASE, NAMESPACE, KindResource
 
 LOCKDOWN_ARGS: dict[str, list[str]] = {
     "kustomizeController": ["--no-cross-namespace-refs=true", "--no-remote-bases=true",
@@ -83,29 +83,25 @@ class FluxBootstrap(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fluxform:index:FluxBootstrap", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        ns = k8s.core.v1.Namespace(
-            f"{name}-namespace",
-            metadata={"name": FLUX_NAMESPACE, "labels": {
+        ns = KindResource(NAMESPACE, f"{name}-namespace", {
+            "metadata": {"name": FLUX_NAMESPACE, "labels": {
                 **MANAGED_BY,
                 "pod-security.kubernetes.io/enforce": "restricted",
                 "pod-security.kubernetes.io/enforce-version": "latest",
                 "pod-security.kubernetes.io/warn": "restricted",
             }},
-            opts=child,
-        )
-        release = k8s.helm.v3.Release(
-            f"{name}-flux",
-            name="flux",
-            chart="flux2",
-            version=args["chart_version"],
-            repository_opts={"repo": args["chart_repository"]},
-            namespace=FLUX_NAMESPACE,
-            atomic=True,
-            values=flux_chart_values(image_automation=args["image_automation"],
-                                     network_policy=args["network_policy"],
-                                     lockdown=args["multitenant_lockdown"]),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
-        )
+        }, opts=child)
+        release = KindResource(HELM_RELEASE, f"{name}-flux", {
+            "name": "flux",
+            "chart": "flux2",
+            "version": args["chart_version"],
+            "repositoryOpts": {"repo": args["chart_repository"]},
+            "namespace": FLUX_NAMESPACE,
+            "atomic": True,
+            "values": flux_chart_values(image_automation=args["image_automation"],
+                                        network_policy=args["network_policy"],
+                                        lockdown=args["multitenant_lockdown"]),
+        }, opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]))
         key = DeployKey(
             f"{name}-fleet-key",
             {"repository": args["fleet_repository"], "namespace": FLUX_NAMESPACE,
@@ -117,8 +113,8 @@ class FluxBootstrap(pulumi.ComponentResource):
         )
         self.root = [register(self, name, obj, [release, key.secret])
                      for obj in args["root_objects"]]
-        self.namespace = ns.metadata.name
-        self.release_name = release.name
+        self.namespace = ns.output("metadata")["name"]
+        self.release_name = release.output("name")
         self.fleet_public_key = key.public_key
         self.register_outputs({"namespace": self.namespace, "release_name": self.release_name,
                                "fleet_public_key": self.fleet_public_key})

@@ -10,11 +10,10 @@ from __future__ import annotations
 from typing import Any, TypedDict
 
 import pulumi
-import pulumi_github as github
-import pulumi_kubernetes as k8s
 import pulumi_tls as tls
 
 from components.flux_objects import GITHUB_KNOWN_HOSTS, MANAGED_BY
+from components.kinds import GITHUB_DEPLOY_KEY, SECRET, KindResource
 
 ALGORITHMS: dict[str, dict[str, Any]] = {"ecdsa-p384": {"algorithm": "ECDSA", "ecdsa_curve": "P384"},
               "ed25519": {"algorithm": "ED25519"}}
@@ -47,21 +46,19 @@ class DeployKey(pulumi.ComponentResource):
             raise ValueError(f"deploy key {name}: unknown algorithm {args['algorithm']!r}")
         child = pulumi.ResourceOptions(parent=self, replacement_trigger=args["rotation"])
         key = tls.PrivateKey(f"{name}-key", **ALGORITHMS[args["algorithm"]], opts=child)
-        gh_key = github.RepositoryDeployKey(
-            f"{name}-github", repository=args["repository"], title=args["title"],
-            key=key.public_key_openssh, read_only=args["read_only"], opts=child)
-        secret = k8s.core.v1.Secret(
-            f"{name}-secret",
-            metadata={"name": args["secret_name"], "namespace": args["namespace"],
-                      "labels": dict(MANAGED_BY)},
-            type="Opaque",
-            string_data={
+        gh_key = KindResource(GITHUB_DEPLOY_KEY, f"{name}-github", {
+            "repository": args["repository"], "title": args["title"],
+            "key": key.public_key_openssh, "readOnly": args["read_only"]}, opts=child)
+        secret = KindResource(SECRET, f"{name}-secret", {
+            "metadata": {"name": args["secret_name"], "namespace": args["namespace"],
+                         "labels": dict(MANAGED_BY)},
+            "type": "Opaque",
+            "stringData": {
                 "identity": key.private_key_openssh,
                 "identity.pub": key.public_key_openssh,
                 "known_hosts": GITHUB_KNOWN_HOSTS,
             },
-            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[gh_key])),
-        )
+        }, opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[gh_key])))
         self.public_key = key.public_key_openssh
         self.secret_name = pulumi.Output.from_input(args["secret_name"])
         self.deploy_key_id = gh_key.id

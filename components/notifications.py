@@ -11,17 +11,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_kubernetes as k8s
 import pulumi_random as random
 
 from components.flux_objects import FLUX_NAMESPACE, MANAGED_BY
 from components.gitops import register
+from components.kinds import SECRET, KindResource
 
 TOKEN_BYTES = 32
-
-
-def _secret_data(key: str, value: pulumi.Input[str]) -> dict[str, pulumi.Input[str]]:
-    return {key: value}
 
 
 class NotificationsArgs(TypedDict):
@@ -40,21 +36,19 @@ class Notifications(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("fluxform:index:Notifications", name, None, opts)
         secrets: list[pulumi.Resource] = []
-        def meta(secret_name: str) -> k8s.meta.v1.ObjectMetaArgs:
-            return k8s.meta.v1.ObjectMetaArgs(name=secret_name, namespace=FLUX_NAMESPACE,
-                                              labels=dict(MANAGED_BY))
+        def secret(secret_name: str, key: str, value: pulumi.Input[str]) -> KindResource:
+            return KindResource(SECRET, f"{name}-{secret_name}", {
+                "metadata": {"name": secret_name, "namespace": FLUX_NAMESPACE,
+                             "labels": dict(MANAGED_BY)},
+                "stringData": {key: value},
+            }, opts=pulumi.ResourceOptions(parent=self))
 
         for secret_name, address in sorted(args["provider_addresses"].items()):
-            secrets.append(k8s.core.v1.Secret(
-                f"{name}-{secret_name}", metadata=meta(secret_name),
-                string_data=_secret_data("address", pulumi.Output.secret(address)),
-                opts=pulumi.ResourceOptions(parent=self)))
+            secrets.append(secret(secret_name, "address", pulumi.Output.secret(address)))
         for secret_name in sorted(args["receiver_tokens"]):
             token = random.RandomBytes(f"{name}-{secret_name}-bytes", length=TOKEN_BYTES,
                                        opts=pulumi.ResourceOptions(parent=self))
-            secrets.append(k8s.core.v1.Secret(
-                f"{name}-{secret_name}", metadata=meta(secret_name),
-                string_data=_secret_data("token", token.hex), opts=pulumi.ResourceOptions(parent=self)))
+            secrets.append(secret(secret_name, "token", token.hex))
         for obj in args.get("flux_objects", ()):
             register(self, name, obj, secrets)
         self.secret_names = sorted([*args["provider_addresses"], *args["receiver_tokens"]])

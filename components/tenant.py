@@ -11,11 +11,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NotRequired, TypedDict
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components.deploy_key import DeployKey
 from components.flux_objects import MANAGED_BY
 from components.gitops import register
+from components.kinds import NAMESPACE, RESOURCE_QUOTA, ROLE_BINDING, SERVICE_ACCOUNT, KindResource
 
 TENANT_LABEL = "toolkit.fluxcd.io/tenant"
 
@@ -58,28 +58,25 @@ class Tenant(pulumi.ComponentResource):
         ns_name = args["namespace"]
         labels: dict[str, Any] = {**MANAGED_BY, TENANT_LABEL: ns_name}
         child = pulumi.ResourceOptions(parent=self)
-        ns = k8s.core.v1.Namespace(f"{name}-namespace", metadata={"name": ns_name, "labels": labels},
-                                   opts=child)
+        ns = KindResource(NAMESPACE, f"{name}-namespace",
+                          {"metadata": {"name": ns_name, "labels": labels}}, opts=child)
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns])
-        sa = k8s.core.v1.ServiceAccount(
-            f"{name}-reconciler",
-            metadata={"name": args["service_account"], "namespace": ns_name, "labels": labels},
-            opts=in_ns)
-        k8s.rbac.v1.RoleBinding(
-            f"{name}-reconciler-binding",
-            metadata=k8s.meta.v1.ObjectMetaArgs(
-                name=f"{args['service_account']}-{args['cluster_role']}", namespace=ns_name,
-                labels=labels),
-            role_ref=k8s.rbac.v1.RoleRefArgs(api_group="rbac.authorization.k8s.io",
-                                             kind="ClusterRole", name=args["cluster_role"]),
-            subjects=[k8s.rbac.v1.SubjectArgs(kind="ServiceAccount", name=args["service_account"],
-                                              namespace=ns_name)],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[sa]))
+        sa = KindResource(SERVICE_ACCOUNT, f"{name}-reconciler", {
+            "metadata": {"name": args["service_account"], "namespace": ns_name, "labels": labels},
+        }, opts=in_ns)
+        KindResource(ROLE_BINDING, f"{name}-reconciler-binding", {
+            "metadata": {"name": f"{args['service_account']}-{args['cluster_role']}",
+                         "namespace": ns_name, "labels": labels},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                        "name": args["cluster_role"]},
+            "subjects": [{"kind": "ServiceAccount", "name": args["service_account"],
+                          "namespace": ns_name}],
+        }, opts=pulumi.ResourceOptions(parent=self, depends_on=[sa]))
         if args.get("quota"):
-            k8s.core.v1.ResourceQuota(
-                f"{name}-quota",
-                metadata={"name": "tenant-quota", "namespace": ns_name, "labels": labels},
-                spec={"hard": dict(args["quota"] or {})}, opts=in_ns)
+            KindResource(RESOURCE_QUOTA, f"{name}-quota", {
+                "metadata": {"name": "tenant-quota", "namespace": ns_name, "labels": labels},
+                "spec": {"hard": dict(args["quota"] or {})},
+            }, opts=in_ns)
         key = DeployKey(
             f"{name}-key",
             {"repository": args["repository"], "namespace": ns_name,
@@ -90,8 +87,8 @@ class Tenant(pulumi.ComponentResource):
             opts=in_ns)
         for obj in args.get("flux_objects", ()):
             register(self, name, obj, [key.secret, sa])
-        self.namespace = ns.metadata.name
-        self.service_account = sa.metadata.name
+        self.namespace = ns.output("metadata")["name"]
+        self.service_account = sa.output("metadata")["name"]
         self.public_key = key.public_key
         self.register_outputs({"namespace": self.namespace, "service_account": self.service_account,
                                "public_key": self.public_key})

@@ -12,10 +12,10 @@ import os
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_github as github
 import pulumi_kubernetes as k8s
 
 from components import FluxBootstrap, FluxObjects, Notifications, Tenant
+from components.kinds import GITHUB_PROVIDER, KindProvider
 from fluxform import manifests
 from fluxform.errors import ConfigError
 from fluxform.spec import load_spec
@@ -62,7 +62,8 @@ def build(spec: Spec, settings: StackSettings) -> dict[str, pulumi.Output[str]]:
         with open(str(settings.kubeconfig), encoding="utf-8") as handle:
             kube = k8s.Provider(spec.cluster.name, kubeconfig=handle.read(),
                                 enable_server_side_apply=True)
-    gh = github.Provider(f"github-{settings.github_owner}", owner=settings.github_owner)
+    gh = KindProvider(GITHUB_PROVIDER, f"github-{settings.github_owner}",
+                      {"owner": settings.github_owner})
     providers = pulumi.ResourceOptions(providers={"kubernetes": kube, "github": gh})
     by_pulumi = spec.flux.delivery == "pulumi"
 

@@ -49,6 +49,10 @@ def _emit(result: PlanResult, opts: PlanOptions, out: str | None, out_dir: bool,
                    err=True)
 
 
+class _PlanUsageError(click.UsageError):
+    exit_code = 1
+
+
 class PlanCommand(click.Command):
     """Usage errors exit 1, not click's usual 2: with --detailed-exitcode, 2 means "changes",
     and a CI step must never read a mistyped option as a successful plan."""
@@ -57,15 +61,13 @@ class PlanCommand(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
-            exc.exit_code = 1
-            raise
+            raise _PlanUsageError(exc.format_message(), exc.ctx) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except click.UsageError as exc:
-            exc.exit_code = 1
-            raise
+            raise _PlanUsageError(exc.format_message(), exc.ctx) from None
 
 
 @click.command("plan", cls=PlanCommand)

@@ -1,0 +1,202 @@
+"""The kinds table sends the engine exactly what the providers' generated classes send.
+
+Each kind is registered twice under the SDK's mock engine, once through the generated class
+(every input it accepts set to a distinct value) and once through components.kinds, and the two
+RegisterResourceRequests must be equal in every field but the caller's source position.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+import pulumi_github as github
+import pulumi_kubernetes as k8s
+import pytest
+from conftest import ROOT
+from google.protobuf.json_format import MessageToDict
+from pulumi.runtime import mocks
+from pulumi.runtime.sync_await import _sync_await
+
+from components import kinds
+from components.kinds import Kind, KindProvider, KindResource
+from fluxform.capture import PlanMocks, _reset_runtime
+
+GENERATED: dict[str, tuple[Kind, type[pulumi.Resource]]] = {
+    "namespace": (kinds.NAMESPACE, k8s.core.v1.Namespace),
+    "service-account": (kinds.SERVICE_ACCOUNT, k8s.core.v1.ServiceAccount),
+    "resource-quota": (kinds.RESOURCE_QUOTA, k8s.core.v1.ResourceQuota),
+    "secret": (kinds.SECRET, k8s.core.v1.Secret),
+    "role-binding": (kinds.ROLE_BINDING, k8s.rbac.v1.RoleBinding),
+    "helm-release": (kinds.HELM_RELEASE, k8s.helm.v3.Release),
+    "github-deploy-key": (kinds.GITHUB_DEPLOY_KEY, github.RepositoryDeployKey),
+    "github-provider": (kinds.GITHUB_PROVIDER, github.Provider),
+}
+IGNORED = {"sourcePosition", "stackTrace"}  # where the call was made, not what it asks for
+
+
+class _Requests(mocks.MockMonitor):
+    def __init__(self) -> None:
+        super().__init__(PlanMocks())
+        self.seen: list[dict[str, Any]] = []
+
+    def RegisterResource(self, request: Any) -> Any:
+        if request.type != "pulumi:pulumi:Stack":
+            seen = MessageToDict(request, preserving_proto_field_name=True)
+            self.seen.append({k: v for k, v in seen.items() if k not in IGNORED})
+        return super().RegisterResource(request)
+
+
+def requests_of(program: Callable[[], None]) -> list[dict[str, Any]]:
+    _reset_runtime()
+    monitor = _Requests()
+    pulumi.runtime.set_mocks(monitor.mocks, project="p", stack="s", preview=True, monitor=monitor)
+    _sync_await(pulumi.runtime.stack.run_pulumi_func(program))
+    return monitor.seen
+
+
+def generated_inputs(cls: type[pulumi.Resource]) -> list[str]:
+    """The keyword inputs (snake_case) the generated class's constructor takes."""
+    params = inspect.signature(cls._internal_init).parameters  # type: ignore[attr-defined]
+    return [p for p in params if p not in {"__self__", "resource_name", "opts", "__props__"}]
+
+
+def camel_names(cls: type[pulumi.Resource]) -> dict[str, str]:
+    """snake_case input -> the camelCase name the generated class sends it as (observed)."""
+    names = generated_inputs(cls)
+    sent = requests_of(lambda: cls("probe", **{n: f"v-{n}" for n in names}))[0]["object"]
+    by_value = {v.get("value") if isinstance(v, dict) else v: k for k, v in sent.items()}
+    return {n: by_value[f"v-{n}"] for n in names if f"v-{n}" in by_value}
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+def test_kind_accepts_what_the_generated_class_accepts(case: str) -> None:
+    kind, cls = GENERATED[case]
+    sent_as = camel_names(cls)
+    offered = set(sent_as.values()) - set(kind.fixed)
+    if kind.provider:  # only string settings are offered (the others would need JSON encoding)
+        assert kind.inputs <= offered
+    else:
+        assert kind.inputs == offered
+
+
+@pytest.mark.parametrize("case", sorted(GENERATED))
+@pytest.mark.parametrize("token", [None, "ghp_canary"])
+def test_kind_sends_the_same_request_as_the_generated_class(
+        case: str, token: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
+    kind, cls = GENERATED[case]
+    monkeypatch.delenv("GITHUB_BASE_URL", raising=False)
+    if token is None:
+        monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    else:
+        monkeypatch.setenv("GITHUB_TOKEN", token)
+    sent_as = {snake: camel for snake, camel in camel_names(cls).items() if camel in kind.inputs}
+    opts = pulumi.ResourceOptions(depends_on=[], protect=True)
+
+    def with_generated() -> None:
+        cls("r", opts=opts, **{snake: f"v-{snake}" for snake in sent_as})
+
+    def with_table() -> None:
+        make = KindProvider if kind.provider else KindResource
+        make(kind, "r", {camel: f"v-{snake}" for snake, camel in sent_as.items()}, opts=opts)
+
+    expected, actual = requests_of(with_generated), requests_of(with_table)
+    assert len(expected) == len(actual) == 1
+    assert actual[0] == expected[0]
+
+
+@pytest.mark.parametrize("env", [{}, {"GITHUB_TOKEN": "ghp_canary"},
+                                 {"GITHUB_BASE_URL": "https://ghe.example/api/v3/"},
+                                 {"GITHUB_BASE_URL": "", "GITHUB_TOKEN": "ghp_canary"}])
+def test_github_provider_defaults_from_the_environment_like_the_generated_class(
+        env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("GITHUB_TOKEN", "GITHUB_BASE_URL"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    expected = requests_of(lambda: github.Provider("gh", owner="acme"))
+    actual = requests_of(lambda: KindProvider(kinds.GITHUB_PROVIDER, "gh", {"owner": "acme"}))
+    assert actual == expected
+
+
+@pytest.mark.parametrize("case", ["secret", "github-provider"])
+def test_secret_inputs_are_sent_as_secrets(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    kind, _ = GENERATED[case]
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_canary")
+    make = KindProvider if kind.provider else KindResource
+    given = {key: "plain" for key in kind.secret_inputs if key != "token"}
+    sent = requests_of(lambda: make(kind, "r", given))[0]
+    for key in kind.secret_inputs:
+        assert sent["object"][key]["4dabf18193072939515e22adb298388d"] == \
+            "1b47061264138c4ac30d75fd1eb44270"
+    assert sorted(sent["additionalSecretOutputs"]) == sorted(kind.secret_outputs)
+
+
+def test_outputs_are_readable_by_their_camelcase_names() -> None:
+    seen: dict[str, Any] = {}
+
+    def program() -> None:
+        ns = KindResource(kinds.NAMESPACE, "ns", {"metadata": {"name": "team-a"}})
+        ns.output("metadata")["name"].apply(lambda v: seen.setdefault("name", v))
+        ns.output("apiVersion").apply(lambda v: seen.setdefault("apiVersion", v))
+        with pytest.raises(AttributeError, match="has no output 'spec'"):
+            ns.output("spec")
+
+    requests_of(program)
+    assert seen == {"name": "team-a", "apiVersion": "v1"}
+
+
+@pytest.mark.parametrize(("props", "message"), [
+    ({"roleRef": {}, "subject": []}, r"RoleBinding rb: unknown input 'subject' \(known: "
+                                     r"metadata, roleRef, subjects\)"),
+    ({"metadata": {}}, "RoleBinding rb: missing required input 'roleRef'"),
+    ({"roleRef": None}, "RoleBinding rb: missing required input 'roleRef'"),
+])
+def test_bad_inputs_are_refused_before_registering(props: dict[str, Any], message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        kinds.ROLE_BINDING.props("rb", props)
+
+
+def test_a_resource_kind_is_not_a_provider() -> None:
+    with pytest.raises(TypeError, match="is not a provider kind"):
+        KindProvider(kinds.SECRET, "p", {})
+
+
+@pytest.mark.parametrize(("pep440", "expected"), [
+    ("6.15.0", "6.15.0"), ("4.0.0a3", "4.0.0-alpha.3"), ("4.0.0b1", "4.0.0-beta.1"),
+    ("4.0.0rc2", "4.0.0-rc.2"), ("4.1.0.dev7", "4.1.0-dev.7"), ("4.1.0+abc123", "4.1.0-abc123"),
+])
+def test_semver_of_provider_sdk_versions(pep440: str, expected: str) -> None:
+    assert kinds.semver(pep440) == expected
+
+
+def test_semver_refuses_what_it_cannot_read() -> None:
+    with pytest.raises(ValueError, match=r"unexpected provider SDK version '4\.1'"):
+        kinds.semver("4.1")
+
+
+@pytest.mark.parametrize("module", [k8s, github])
+def test_plugin_version_is_the_sdks_own(module: Any) -> None:
+    assert kinds.plugin_version(module.__name__) == module._utilities.get_version()
+
+
+def test_a_plan_never_loads_the_generated_classes_the_table_replaces() -> None:
+    """The reason for the table: a plan process imports none of the heavy generated modules."""
+    script = (
+        "import json, sys, types\n"
+        "from fluxform.stackrun import capture_stack\n"
+        f"graph = capture_stack({str(ROOT)!r}, 'prod')\n"
+        "loaded = [m for m, mod in sys.modules.items() if type(mod) is types.ModuleType]\n"
+        "print(json.dumps([len(graph), loaded]))\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    count, loaded = json.loads(proc.stdout.strip().splitlines()[-1])
+    heavy = ("pulumi_github", "pulumi_kubernetes.core", "pulumi_kubernetes.rbac",
+             "pulumi_kubernetes.helm", "requests")
+    assert count == len((ROOT / "tests/program/golden/prod.txt").read_text().splitlines())
+    assert [m for m in loaded if m.startswith(heavy)] == []
