@@ -113,12 +113,14 @@ class KindProvider(pulumi.ProviderResource):
 
 
 _PRE = {"a": "alpha", "b": "beta", "rc": "rc"}
-_PEP440 = re.compile(r"(\d+)\.(\d+)\.(\d+)(?:(a|b|rc)(\d+))?(?:\.dev(\d+))?(?:\+(.+))?")
+_PEP440 = re.compile(
+    r"(\d+)\.(\d+)\.(\d+)(?:(a|b|rc)(\d+))?(?:\.post\d+)?(?:\.dev(\d+))?(?:\+(.+))?")
 
 
 def semver(pep440: str) -> str:
     """The semver string the engine expects for a provider SDK's PEP 440 version, as the SDKs
-    compute it: `1.2.3a4` -> `1.2.3-alpha.4`, `1.2.3.dev5` -> `1.2.3-dev.5`, `1.2.3+x` -> `1.2.3-x`."""
+    compute it: `1.2.3a4` -> `1.2.3-alpha.4`, `1.2.3.dev5` -> `1.2.3-dev.5`, `1.2.3+x` -> `1.2.3-x`
+    (a post-release number is dropped, as the SDKs drop it)."""
     match = _PEP440.fullmatch(pep440)
     if match is None:
         raise ValueError(f"unexpected provider SDK version {pep440!r}")

@@ -14,8 +14,11 @@ from typing import Any
 import pulumi
 import pulumi_github as github
 import pulumi_kubernetes as k8s
+import pulumi_kubernetes._utilities as k8s_utilities
 import pytest
 from google.protobuf.json_format import MessageToDict
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pulumi.runtime import mocks
 from pulumi.runtime.sync_await import _sync_await
 
@@ -166,9 +169,31 @@ def test_a_resource_kind_is_not_a_provider() -> None:
 @pytest.mark.parametrize(("pep440", "expected"), [
     ("6.15.0", "6.15.0"), ("4.0.0a3", "4.0.0-alpha.3"), ("4.0.0b1", "4.0.0-beta.1"),
     ("4.0.0rc2", "4.0.0-rc.2"), ("4.1.0.dev7", "4.1.0-dev.7"), ("4.1.0+abc123", "4.1.0-abc123"),
+    ("6.15.0.post2", "6.15.0"), ("4.0.0rc1.dev3", "4.0.0-rc.1"),
 ])
 def test_semver_of_provider_sdk_versions(pep440: str, expected: str) -> None:
     assert kinds.semver(pep440) == expected
+
+
+_NUM = st.integers(min_value=0, max_value=40).map(str)
+
+
+@settings(max_examples=200, deadline=None)
+@given(release=st.tuples(_NUM, _NUM, _NUM).map(".".join),
+       pre=st.one_of(st.just(""), st.tuples(st.sampled_from(["a", "b", "rc"]), _NUM).map("".join)),
+       post=st.one_of(st.just(""), _NUM.map(".post{}".format)),
+       dev=st.one_of(st.just(""), _NUM.map(".dev{}".format)),
+       local=st.one_of(st.just(""), st.from_regex(r"[a-z0-9]{1,8}", fullmatch=True).map("+{}".format)))
+def test_semver_agrees_with_the_sdks_own_conversion(release: str, pre: str, post: str, dev: str,
+                                                     local: str) -> None:
+    version = release + pre + post + dev + local
+    real = k8s_utilities.importlib.metadata.version
+    k8s_utilities.importlib.metadata.version = lambda _package: version
+    try:
+        theirs = str(k8s_utilities._get_semver_version())
+    finally:
+        k8s_utilities.importlib.metadata.version = real
+    assert kinds.semver(version) == theirs
 
 
 def test_semver_refuses_what_it_cannot_read() -> None:
