@@ -208,8 +208,11 @@ def _diff_multiset(before: list[Any], after: list[Any], path: Path,
 
 
 def _all_leaves(res: Resource, kind: FieldKind) -> tuple[FieldChange, ...]:
+    """Every input of a created or deleted resource; none for a resource without inputs (a
+    component), rather than one field with an empty path."""
     out: list[FieldChange] = []
-    leaves(res.inputs, (), kind, out)
+    if res.inputs:
+        leaves(res.inputs, (), kind, out)
     return tuple(out)
 
 

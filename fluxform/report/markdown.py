@@ -135,7 +135,8 @@ def _details(c: ResourceChange) -> str:
         lines += field_lines(f, VALUE_LIMIT)
     if len(c.fields) > MAX_FIELDS:
         lines.append(f"# …and {len(c.fields) - MAX_FIELDS} more fields {ARTIFACT}")
-    body = "\n".join(lines) or "# (no input changes)"
+    body = "\n".join(lines) or ("# (no inputs)" if c.op in (Op.CREATE, Op.DELETE)
+                                 else "# (no input changes)")
     bar = fence(body)
     count = f"{len(c.fields)} field{'s' if len(c.fields) != 1 else ''}"
     return (f"<details><summary>{_op_code(c)} ({count})</summary>\n\n"

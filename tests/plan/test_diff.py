@@ -70,6 +70,18 @@ def test_update_in_place() -> None:
         "spec.interval", "changed", "5m", "1m", False)
 
 
+@pytest.mark.parametrize("inputs", [{}, {"spec": {}}])
+def test_created_and_deleted_resources_list_their_leaves_never_an_empty_root(
+        inputs: dict[str, Any]) -> None:
+    component = res("fluxform:index:Tenant", "t", inputs)
+    for before, after, op in ((None, component, Op.CREATE), (component, None, Op.DELETE)):
+        (change,) = one(before, after).changes
+        assert change.op is op
+        # A component has no inputs: no field at all (it used to be one field with path "").
+        assert [(f.path_text, f.before, f.after) for f in change.fields] == (
+            [] if not inputs else [("spec", {}, None) if op is Op.DELETE else ("spec", None, {})])
+
+
 def test_no_changes_line() -> None:
     plan = one(obj(NS, "a"), obj(NS, "a"))
     assert plan.changes[0].op is Op.NOOP and not plan.summary.has_changes
