@@ -6,7 +6,9 @@ Each revision is exported with `git archive` into a temporary directory. A pair 
 worker (bench/workers.py of this working tree) once against each, each in a fresh interpreter
 with that revision first on PYTHONPATH, alternating which side goes first, so load from other
 processes hits both sides alike. Prints each side's best and median plan time and capture time
-and the median of the per-pair ratios B/A; writes nothing else.
+and the median of the per-pair ratios B/A; writes nothing else. The fleet (bench/fleet.py and
+stacks/__main__.py) comes from this working tree and its baseline graph is captured with REV_B,
+so both revisions must read the same spec format and graph format.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ The components register their Kubernetes objects, the Helm release and the GitHu
 and provider through this table instead of the providers' generated classes. Importing those
 classes is the largest fixed cost of a plan: `pulumi_kubernetes.core.v1` alone defines some
 thousand input and output classes, and `pulumi_github` imports every one of its ~160 modules
-when it is imported at all; together about half a second per process, more than a
-1,000-resource plan spends registering resources (bench/RESULTS.md).
+when it is imported at all; together about half a second per process, a third of what a
+1,000-resource plan took (bench/RESULTS.md).
 
 What the engine receives is what the generated class would send: the same type token,
 camelCase input names, the values the class fixes (`apiVersion`, `kind`, the Helm release's
@@ -14,8 +14,9 @@ provider plugin version. tests/program/test_kinds.py registers every kind both w
 compares the requests field by field, so a provider upgrade that changes any of this fails
 there.
 
-Outputs are plain values keyed by their camelCase names (`resource.output("metadata")["name"]`),
-not the generated output classes.
+Inputs are given by their wire names, camelCase at every depth (`{"roleRef": {"apiGroup": ...}}`):
+unlike the generated classes, the table translates no snake_case keys. Outputs are plain values
+keyed the same way (`resource.output("metadata")["name"]`), not the generated output classes.
 """
 
 from __future__ import annotations
@@ -56,19 +57,28 @@ class Kind:
     """Input -> (environment variable, fallback) the generated class reads when not given."""
     provider: bool = False
 
-    def props(self, name: str, given: Mapping[str, pulumi.Input[Any]]) -> dict[str, Any]:
-        """The registered inputs for `given`, checked like the generated class checks them."""
+    def props(self, name: str, given: Mapping[str, pulumi.Input[Any]],
+              opts: pulumi.ResourceOptions | None = None) -> dict[str, Any]:
+        """The registered inputs for `given`, checked like the generated class checks them.
+
+        Every input and output property is present (None where not given) so that each has an
+        output on the resource, as on a generated class; None values are not sent. With
+        `opts.id` (read an existing resource) nothing is sent: the engine reads the state.
+        """
         unknown = sorted(set(given) - self.inputs)
         if unknown:
             raise TypeError(f"{self.token} {name}: unknown input {unknown[0]!r} "
                             f"(known: {', '.join(sorted(self.inputs))})")
-        props: dict[str, Any] = {key: None for key in self.outputs}
+        props: dict[str, Any] = dict.fromkeys(sorted(self.inputs | set(self.outputs)))
+        if opts is not None and opts.id is not None:
+            return props
         props.update({key: value for key, value in given.items() if value is not None})
         for key, (variable, fallback) in self.env_defaults.items():
-            if props.get(key) is None:
-                props[key] = os.environ.get(variable) or fallback
+            if props.get(key) is None:  # as the SDKs read it: a set but empty variable counts,
+                value = os.environ.get(variable)  # unless there is a fallback to use instead
+                props[key] = (value or fallback) if fallback is not None else value
         missing = [key for key in self.required if props.get(key) is None]
-        if missing:
+        if missing and not (opts is not None and opts.urn):
             raise TypeError(f"{self.token} {name}: missing required input {missing[0]!r}")
         for key in self.secret_inputs:
             if props.get(key) is not None:
@@ -91,7 +101,7 @@ class KindResource(pulumi.CustomResource):
 
     def __init__(self, kind: Kind, name: str, props: Mapping[str, pulumi.Input[Any]],
                  opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__(kind.token, name, kind.props(name, props), kind.options(opts))
+        super().__init__(kind.token, name, kind.props(name, props, opts), kind.options(opts))
 
     def output(self, prop: str) -> pulumi.Output[Any]:
         """The output property `prop` (camelCase), e.g. `output("metadata")["name"]`."""
@@ -109,7 +119,7 @@ class KindProvider(pulumi.ProviderResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         if not kind.provider:
             raise TypeError(f"{kind.token} is not a provider kind")
-        super().__init__(kind.token, name, kind.props(name, props), kind.options(opts))
+        super().__init__(kind.token, name, kind.props(name, props, opts), kind.options(opts))
 
 
 _PRE = {"a": "alpha", "b": "beta", "rc": "rc"}

@@ -53,6 +53,7 @@ def test_rendering_and_validating_never_load_the_pulumi_sdk(stack: str) -> None:
 
 def test_components_exports_every_component_lazily() -> None:
     assert sorted(components.__all__) == sorted(components._HOME)
+    assert set(components.__all__) <= set(dir(components))
     for name in components.__all__:
         value = getattr(components, name)
         assert value.__name__ == name and value.__module__.startswith("components.")

@@ -8,7 +8,6 @@ RegisterResourceRequests must be equal in every field but the caller's source po
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -16,15 +15,12 @@ import pulumi_github as github
 import pulumi_kubernetes as k8s
 import pulumi_kubernetes._utilities as k8s_utilities
 import pytest
-from google.protobuf.json_format import MessageToDict
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pulumi.runtime import mocks
-from pulumi.runtime.sync_await import _sync_await
+from registrations import requests_of
 
 from components import kinds
 from components.kinds import Kind, KindProvider, KindResource
-from fluxform.capture import PlanMocks, _reset_runtime
 
 GENERATED: dict[str, tuple[Kind, type[pulumi.Resource]]] = {
     "namespace": (kinds.NAMESPACE, k8s.core.v1.Namespace),
@@ -36,27 +32,6 @@ GENERATED: dict[str, tuple[Kind, type[pulumi.Resource]]] = {
     "github-deploy-key": (kinds.GITHUB_DEPLOY_KEY, github.RepositoryDeployKey),
     "github-provider": (kinds.GITHUB_PROVIDER, github.Provider),
 }
-IGNORED = {"sourcePosition", "stackTrace"}  # where the call was made, not what it asks for
-
-
-class _Requests(mocks.MockMonitor):
-    def __init__(self) -> None:
-        super().__init__(PlanMocks())
-        self.seen: list[dict[str, Any]] = []
-
-    def RegisterResource(self, request: Any) -> Any:
-        if request.type != "pulumi:pulumi:Stack":
-            seen = MessageToDict(request, preserving_proto_field_name=True)
-            self.seen.append({k: v for k, v in seen.items() if k not in IGNORED})
-        return super().RegisterResource(request)
-
-
-def requests_of(program: Callable[[], None]) -> list[dict[str, Any]]:
-    _reset_runtime()
-    monitor = _Requests()
-    pulumi.runtime.set_mocks(monitor.mocks, project="p", stack="s", preview=True, monitor=monitor)
-    _sync_await(pulumi.runtime.stack.run_pulumi_func(program))
-    return monitor.seen
 
 
 def generated_inputs(cls: type[pulumi.Resource]) -> list[str]:
@@ -109,18 +84,77 @@ def test_kind_sends_the_same_request_as_the_generated_class(
     assert actual[0] == expected[0]
 
 
-@pytest.mark.parametrize("env", [{}, {"GITHUB_TOKEN": "ghp_canary"},
+GITHUB_ENV = ("GITHUB_TOKEN", "GITHUB_BASE_URL", "GITHUB_OWNER", "GITHUB_ORGANIZATION",
+              "GITHUB_APP_ID", "GITHUB_APP_INSTALLATION_ID", "GITHUB_APP_PEM_FILE",
+              "GITHUB_CACHE_PATH", "GITHUB_INSECURE")
+
+
+@pytest.mark.parametrize("given", [{"owner": "acme"}, {}])
+@pytest.mark.parametrize("env", [{}, {"GITHUB_TOKEN": "ghp_canary"}, {"GITHUB_TOKEN": ""},
                                  {"GITHUB_BASE_URL": "https://ghe.example/api/v3/"},
-                                 {"GITHUB_BASE_URL": "", "GITHUB_TOKEN": "ghp_canary"}])
+                                 {"GITHUB_BASE_URL": "", "GITHUB_TOKEN": "ghp_canary"},
+                                 {v: f"env-{v.lower()}" for v in GITHUB_ENV}])
 def test_github_provider_defaults_from_the_environment_like_the_generated_class(
-        env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    for variable in ("GITHUB_TOKEN", "GITHUB_BASE_URL"):
+        env: dict[str, str], given: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in GITHUB_ENV:
         monkeypatch.delenv(variable, raising=False)
     for variable, value in env.items():
         monkeypatch.setenv(variable, value)
-    expected = requests_of(lambda: github.Provider("gh", owner="acme"))
-    actual = requests_of(lambda: KindProvider(kinds.GITHUB_PROVIDER, "gh", {"owner": "acme"}))
+    expected = requests_of(lambda: github.Provider("gh", **given))
+    actual = requests_of(lambda: KindProvider(kinds.GITHUB_PROVIDER, "gh", given))
     assert actual == expected
+
+
+def snake_to_camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def output_properties(resource: pulumi.Resource) -> set[str]:
+    return {k for k, v in vars(resource).items()
+            if isinstance(v, pulumi.Output) and k not in {"id", "urn"}}
+
+
+@pytest.mark.parametrize("case", sorted(c for c in GENERATED if not GENERATED[c][0].provider))
+def test_kind_has_the_outputs_and_required_inputs_of_the_generated_class(case: str) -> None:
+    kind, cls = GENERATED[case]
+    sent_as = camel_names(cls)
+    made: dict[str, pulumi.Resource] = {}
+
+    def program() -> None:
+        made["generated"] = cls("g", **{snake: f"v-{snake}" for snake in sent_as})
+        made["table"] = KindResource(kind, "t", {sent_as[snake]: f"v-{snake}" for snake in sent_as
+                                                 if sent_as[snake] in kind.inputs})
+
+    requests_of(program)
+    generated = output_properties(made["generated"])
+    only_outputs = {snake_to_camel(k) for k in generated - set(generated_inputs(cls))}
+    assert set(kind.outputs) == only_outputs
+    assert output_properties(made["table"]) == {*kind.inputs, *kind.outputs, *kind.fixed}
+    required = set()
+    for snake in generated_inputs(cls):
+        others = {n: f"v-{n}" for n in generated_inputs(cls) if n != snake}
+        try:
+            requests_of(lambda others=others: cls("r", **others))
+        except TypeError as exc:
+            assert f"'{snake}'" in str(exc)
+            required.add(sent_as[snake])
+    assert set(kind.required) == required
+
+
+@pytest.mark.parametrize("case", sorted(c for c in GENERATED if not GENERATED[c][0].provider))
+def test_reading_an_existing_resource_asks_what_the_generated_class_asks(case: str) -> None:
+    kind, cls = GENERATED[case]
+    opts = pulumi.ResourceOptions(id="existing-id")
+    expected = requests_of(lambda: cls("r", opts=opts))
+    actual = requests_of(lambda: KindResource(kind, "r", {}, opts=opts))
+    assert [r["verb"] for r in actual] == ["read"]
+    assert actual == expected
+
+
+def test_an_adopted_resource_needs_no_required_inputs() -> None:
+    props = kinds.ROLE_BINDING.props("rb", {}, pulumi.ResourceOptions(urn="urn:pulumi:s::p::t::rb"))
+    assert props["roleRef"] is None and props["kind"] == "RoleBinding"
 
 
 @pytest.mark.parametrize("case", ["secret", "github-provider"])
@@ -143,8 +177,9 @@ def test_outputs_are_readable_by_their_camelcase_names() -> None:
         ns = KindResource(kinds.NAMESPACE, "ns", {"metadata": {"name": "team-a"}})
         ns.output("metadata")["name"].apply(lambda v: seen.setdefault("name", v))
         ns.output("apiVersion").apply(lambda v: seen.setdefault("apiVersion", v))
-        with pytest.raises(AttributeError, match="has no output 'spec'"):
-            ns.output("spec")
+        assert isinstance(ns.output("spec"), pulumi.Output)  # an input not given has one too
+        with pytest.raises(AttributeError, match="has no output 'spek'"):
+            ns.output("spek")
 
     requests_of(program)
     assert seen == {"name": "team-a", "apiVersion": "v1"}
