@@ -69,3 +69,19 @@ def test_fleet_is_deterministic_and_valid(tmp_path: Path) -> None:
         shape.tenants, shape.layers, shape.releases)
     config = yaml.safe_load((first / "Pulumi.s.yaml").read_text())["config"]
     assert all(config[f"fluxform:{p.secret_config}"] for p in spec.notifications.providers)
+
+
+def test_ab_compares_two_revisions_on_one_fleet() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "ab.py"), "HEAD", "HEAD",
+                           "--size", "50", "--pairs", "1"], capture_output=True, text=True,
+                          timeout=300, check=False, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("50-resource fleet, 1 interleaved pairs")
+    # Both sides planned the same fleet: the same resource count, one plan each.
+    counts = lines[0].split("(resources A ")[1]
+    assert counts.split(", B ")[0] == counts.split(", B ")[1].rstrip(")")
+    assert [ln.split(":")[0] for ln in lines[1:3]] == ["A HEAD", "B HEAD"]
+    assert lines[3].startswith("B/A per pair: ")
+    ratio = float(lines[3].rsplit("median ", 1)[1])
+    assert ratio > 0
