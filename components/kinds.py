@@ -12,7 +12,8 @@ camelCase input names, the values the class fixes (`apiVersion`, `kind`, the Hel
 `compat`), secret inputs wrapped as secrets, `additionalSecretOutputs`, type aliases and the
 provider plugin version. tests/program/test_kinds.py registers every kind both ways and
 compares the requests field by field, so a provider upgrade that changes any of this fails
-there.
+there; tests/program/test_requests_golden.py holds the whole program's requests as the
+generated classes sent them.
 
 Inputs are given by their wire names, camelCase at every depth (`{"roleRef": {"apiGroup": ...}}`):
 unlike the generated classes, the table translates no snake_case keys. Outputs are plain values
