@@ -14,8 +14,6 @@ so both revisions must read the same spec format and graph format.
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import statistics
 import subprocess
 import sys
@@ -25,9 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet import make_project
-
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from measure import ROOT, run_worker, save_graph
 
 
 def export(rev: str, dest: Path) -> Path:
@@ -40,17 +36,6 @@ def export(rev: str, dest: Path) -> Path:
     with tarfile.open(tar_path) as tar:
         tar.extractall(dest, filter="data")
     return dest
-
-
-def plan_once(tree: Path, project: Path, stack: str, baseline: Path) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    proc = subprocess.run([sys.executable, str(HERE / "workers.py"), "plan", str(project),
-                           stack, str(baseline)], capture_output=True, text=True, check=False,
-                          cwd=tree, env=env)
-    if proc.returncode != 0:
-        raise SystemExit(f"plan worker failed in {tree}: {proc.stderr.strip()[-1500:]}")
-    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return out
 
 
 def main() -> int:
@@ -67,13 +52,12 @@ def main() -> int:
         project = make_project(work / "fleet", {stack: args.size})
         base = make_project(work / "fleet-base", {stack: args.size}, drift=True)
         baseline = work / "base.graph.json"
-        subprocess.run([sys.executable, "-m", "fluxform.stackrun", "--project", str(base),
-                        "--stack", stack, "--out", str(baseline)], check=True, cwd=trees["B"],
-                       env={**os.environ, "PYTHONPATH": str(trees["B"])})
+        save_graph(base, stack, baseline, tree=trees["B"])
         runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
         for pair in range(args.pairs):
             for side in ("AB" if pair % 2 == 0 else "BA"):
-                runs[side].append(plan_once(trees[side], project, stack, baseline))
+                runs[side].append(run_worker("plan", str(project), stack, str(baseline),
+                                             tree=trees[side]))
     resources = {side: {r["resources"] for r in rs} for side, rs in runs.items()}
     print(f"{args.size}-resource fleet, {args.pairs} interleaved pairs "
           f"(resources A {sorted(resources['A'])}, B {sorted(resources['B'])})")

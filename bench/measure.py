@@ -18,18 +18,30 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
-def _sub(*args: str) -> dict[str, Any]:
+def _in_tree(tree: Path) -> dict[str, Any]:
+    """subprocess arguments that run fluxform from `tree` (another revision first on PYTHONPATH;
+    this working tree as installed)."""
+    return {"cwd": tree, "env": None if tree == ROOT else {**os.environ, "PYTHONPATH": str(tree)}}
+
+
+def run_worker(*args: str, tree: Path = ROOT) -> dict[str, Any]:
     """Run a worker in a fresh interpreter; its wall time (interpreter start included) too."""
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, str(HERE / "workers.py"), *args],
-                          capture_output=True, text=True, check=False, cwd=ROOT)
+                          capture_output=True, text=True, check=False, **_in_tree(tree))
     wall = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"worker {args[0]} failed ({proc.returncode}): "
+        raise RuntimeError(f"worker {args[0]} failed in {tree} ({proc.returncode}): "
                            f"{proc.stderr.strip()[-2000:]}")
     out = dict(json.loads(proc.stdout.strip().splitlines()[-1]))
     out["process_wall_s"] = wall
     return out
+
+
+def save_graph(project: Path, stack: str, out: Path, tree: Path = ROOT) -> None:
+    """The stack's captured graph (`--save` format), to plan against as its previous state."""
+    subprocess.run([sys.executable, "-m", "fluxform.stackrun", "--project", str(project),
+                    "--stack", stack, "--out", str(out)], check=True, **_in_tree(tree))
 
 
 def _timed(cmd: list[str], cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> float:
@@ -83,21 +95,20 @@ def measure_size(work: Path, size: int, repeats: int, quick: bool,
     base = make_project(work / f"base-{size}", {stack: size}, drift=True)
     git = make_project(work / f"git-{size}", {stack: size}, delivery="git")
     baseline = work / f"base-{size}.graph.json"
-    subprocess.run([sys.executable, "-m", "fluxform.stackrun", "--project", str(base),
-                    "--stack", stack, "--out", str(baseline)], check=True, cwd=ROOT)
+    save_graph(base, stack, baseline)
 
     plans: list[dict[str, Any]] = []
     floors: list[dict[str, Any]] = []
     for _ in range(repeats):
-        plans.append(_sub("plan", str(head), stack, str(baseline)))
-        floors.append(_sub("floor", str(plans[0]["resources"])))
+        plans.append(run_worker("plan", str(head), stack, str(baseline)))
+        floors.append(run_worker("floor", str(plans[0]["resources"])))
     modules = plans[0]["modules"]
     for run in plans:
         del run["modules"]
     plan, floor = _best(plans), _best(floors)
     modules_file = work / "modules.json"
     modules_file.write_text(json.dumps(modules))
-    imports = min((_sub("imports", str(modules_file)) for _ in range(min(repeats, 2))),
+    imports = min((run_worker("imports", str(modules_file)) for _ in range(min(repeats, 2))),
                   key=lambda r: r["import_s"])
     stages = plan["stages"]
     diff_render = stages.get("diff_s", 0.0) + stages.get("render_s", 0.0)
@@ -124,7 +135,7 @@ def measure_size(work: Path, size: int, repeats: int, quick: bool,
     cluster = f"clusters/{stack}"
     for i in range(repeats):
         shutil.rmtree(tree, ignore_errors=True)
-        renders.append(_sub("render", str(git), stack, str(tree)))
+        renders.append(run_worker("render", str(git), stack, str(tree)))
         if shutil.which("kubectl"):
             kustomizes.append(_timed(["kubectl", "kustomize", str(tree / cluster)]))
         if not quick:
@@ -164,8 +175,8 @@ def measure_plan_all(work: Path, repeats: int) -> dict[str, Any]:
     for _ in range(repeats):
         seq_runs.append(sum(_timed([*cli, "--stack", s]) for s in stacks))
         all_runs.append(_timed([*cli, "--all"]))
-        lib1.append(_sub("plan-many", str(project), "1", *stacks)["total_s"])
-        lib2.append(_sub("plan-many", str(project), "2", *stacks)["total_s"])
+        lib1.append(run_worker("plan-many", str(project), "1", *stacks)["total_s"])
+        lib2.append(run_worker("plan-many", str(project), "2", *stacks)["total_s"])
     return {"stacks": len(stacks), "resources_each": 1000, "cpus": os.cpu_count(),
             "sequential_cli_s": min(seq_runs), "all_cli_s": min(all_runs),
             "speedup": min(seq_runs) / min(all_runs),
