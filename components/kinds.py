@@ -26,7 +26,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from importlib import metadata
 from typing import Any
 
@@ -58,6 +58,11 @@ class Kind:
     """Input -> (environment variable, fallback) the generated class reads when not given."""
     provider: bool = False
 
+    @cached_property
+    def properties(self) -> tuple[str, ...]:
+        """Every input and output-only property, sorted (worked out once per kind)."""
+        return tuple(sorted(self.inputs | set(self.outputs)))
+
     def props(self, name: str, given: Mapping[str, pulumi.Input[Any]],
               opts: pulumi.ResourceOptions | None = None) -> dict[str, Any]:
         """The registered inputs for `given`, checked like the generated class checks them.
@@ -70,7 +75,7 @@ class Kind:
         if unknown:
             raise TypeError(f"{self.token} {name}: unknown input {unknown[0]!r} "
                             f"(known: {', '.join(sorted(self.inputs))})")
-        props: dict[str, Any] = dict.fromkeys(sorted(self.inputs | set(self.outputs)))
+        props: dict[str, Any] = dict.fromkeys(self.properties)
         if opts is not None and opts.id is not None:
             return props
         props.update({key: value for key, value in given.items() if value is not None})

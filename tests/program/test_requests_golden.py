@@ -1,9 +1,9 @@
 """The whole program asks the engine for exactly what it asked for with the generated classes.
 
 `golden/requests-<stack>.json` holds every RegisterResourceRequest the program sends for the
-example stacks (less source positions; URN lists and the requests themselves sorted). It was first recorded at commit
-30bba27, when the components still built their resources with the providers' generated
-classes, and the kinds table reproduces it unchanged: inputs at every depth, secrets,
+example stacks (less source positions; URN lists and the requests themselves sorted). It was
+first recorded at commit 30bba27, when the components still built their resources with the
+providers' generated classes, and the kinds table reproduces it unchanged: inputs at every depth, secrets,
 `additionalSecretOutputs`, aliases, plugin versions, providers, parents and dependencies.
 Refresh it (FLUXFORM_UPDATE_GOLDEN=1) only for a change the program is meant to make.
 """
