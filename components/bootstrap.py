@@ -71,7 +71,8 @@ class FluxBootstrapArgs(TypedDict):
     deploy_key_algorithm: str
     """ecdsa-p384 or ed25519."""
     deploy_key_rotation: str
-    """Rotation trigger for the fleet deploy key."""
+    """Rotation marker of the fleet deploy key: change it to rotate the key (docs/rotation.md;
+    the Secret `flux-system` is switched in place, the old GitHub key deleted last)."""
     root_objects: Sequence[dict[str, Any]]
     """The root GitRepository and Kustomization (fluxform.manifests.bootstrap_objects)."""
 

