@@ -12,6 +12,7 @@ from typing import Any
 
 API_VERSIONS: Mapping[str, str] = {
     "GitRepository": "source.toolkit.fluxcd.io/v1",
+    "OCIRepository": "source.toolkit.fluxcd.io/v1",
     "HelmRepository": "source.toolkit.fluxcd.io/v1",
     "Kustomization": "kustomize.toolkit.fluxcd.io/v1",
     "HelmRelease": "helm.toolkit.fluxcd.io/v2",
@@ -47,17 +48,42 @@ def _with(spec: dict[str, Any], **optional: Any) -> dict[str, Any]:
 
 
 def git_repository(name: str, namespace: str, *, url: str, branch: str, interval: str,
-                   secret_name: str, verify_secret: str | None = None) -> dict[str, Any]:
-    spec: dict[str, Any] = {
-        "url": url, "ref": {"branch": branch}, "interval": interval,
-        "secretRef": {"name": secret_name}, "timeout": "60s",
-    }
+                   secret_name: str | None, verify_secret: str | None = None,
+                   timeout: str = "60s") -> dict[str, Any]:
+    """A GitRepository; `secret_name` None for a public https:// repository."""
+    spec: dict[str, Any] = {"url": url, "ref": {"branch": branch}, "interval": interval, "timeout": timeout}
+    if secret_name:
+        spec["secretRef"] = {"name": secret_name}
     if verify_secret:
         spec["verify"] = {"mode": "HEAD", "secretRef": {"name": verify_secret}}
     return flux_object("GitRepository", name, namespace, spec)
 
 
+def oci_repository(name: str, namespace: str, *, url: str, interval: str, timeout: str = "60s",
+                   tag: str | None = None, semver: str | None = None, digest: str | None = None,
+                   secret_name: str | None = None, verify_provider: str | None = None,
+                   verify_secret: str | None = None,
+                   verify_identities: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+    """An OCIRepository pinned by tag, semver or digest; `verify_provider` (cosign, notation)
+    turns on signature verification with the keys in `verify_secret` or, for keyless cosign,
+    against the OIDC (issuer, subject) identities."""
+    ref = _with({}, tag=tag, semver=semver, digest=digest)
+    spec: dict[str, Any] = {"url": url, "ref": ref, "interval": interval, "timeout": timeout}
+    if secret_name:
+        spec["secretRef"] = {"name": secret_name}
+    if verify_provider:
+        verify: dict[str, Any] = {"provider": verify_provider}
+        if verify_secret:
+            verify["secretRef"] = {"name": verify_secret}
+        identities = [{"issuer": i, "subject": s} for i, s in verify_identities]
+        if identities:
+            verify["matchOIDCIdentity"] = identities
+        spec["verify"] = verify
+    return flux_object("OCIRepository", name, namespace, spec)
+
+
 def kustomization(name: str, namespace: str, *, source: str, path: str, interval: str,
+                  source_kind: str = "GitRepository",
                   retry_interval: str = "2m", timeout: str = "5m", prune: bool = True,
                   wait: bool = True, suspend: bool = False,
                   depends_on: Iterable[tuple[str, str | None]] = (),
@@ -66,18 +92,21 @@ def kustomization(name: str, namespace: str, *, source: str, path: str, interval
     spec: dict[str, Any] = {
         "interval": interval, "retryInterval": retry_interval, "timeout": timeout,
         "path": path, "prune": prune, "wait": wait,
-        "sourceRef": {"kind": "GitRepository", "name": source},
+        "sourceRef": {"kind": source_kind, "name": source},
     }
     _with(spec, dependsOn=[{"name": n, **({"namespace": ns} if ns else {})} for n, ns in depends_on],
           suspend=suspend, serviceAccountName=service_account, targetNamespace=target_namespace)
     return flux_object("Kustomization", name, namespace, spec, annotations)
 
 
-def helm_repository(name: str, *, url: str, interval: str) -> dict[str, Any]:
+def helm_repository(name: str, *, url: str, interval: str, namespace: str = FLUX_NAMESPACE,
+                    secret_name: str | None = None) -> dict[str, Any]:
     spec: dict[str, Any] = {"url": url, "interval": interval}
     if url.startswith("oci://"):
         spec["type"] = "oci"
-    return flux_object("HelmRepository", name, FLUX_NAMESPACE, spec)
+    if secret_name:
+        spec["secretRef"] = {"name": secret_name}
+    return flux_object("HelmRepository", name, namespace, spec)
 
 
 def helm_release(name: str, *, target_namespace: str, repository: str, chart: str, version: str,
@@ -105,6 +134,30 @@ def helm_release(name: str, *, target_namespace: str, repository: str, chart: st
     _with(spec, values=dict(values), dependsOn=[{"name": d} for d in depends_on],
           suspend=suspend, serviceAccountName=service_account)
     return flux_object("HelmRelease", name, FLUX_NAMESPACE, spec, annotations)
+
+
+def tenant_helm_release(name: str, namespace: str, *, service_account: str, repository: str,
+                        chart: str, version: str, interval: str, chart_interval: str, timeout: str,
+                        retries: int, values: Mapping[str, Any], depends_on: Iterable[str] = (),
+                        suspend: bool = False,
+                        annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A tenant's HelmRelease: in the tenant's namespace beside its HelmRepository, installed
+    there (no targetNamespace) and run as the tenant's service account."""
+    spec: dict[str, Any] = {
+        "interval": interval,
+        "timeout": timeout,
+        "releaseName": name,
+        "serviceAccountName": service_account,
+        "chart": {"spec": {
+            "chart": chart, "version": version, "interval": chart_interval,
+            "sourceRef": {"kind": "HelmRepository", "name": repository},
+        }},
+        "install": {"remediation": {"retries": retries}},
+        "upgrade": {"remediation": {"retries": retries, "remediateLastFailure": True},
+                    "cleanupOnFail": True},
+    }
+    _with(spec, values=dict(values), dependsOn=[{"name": d} for d in depends_on], suspend=suspend)
+    return flux_object("HelmRelease", name, namespace, spec, annotations)
 
 
 def notification_provider(name: str, *, type_: str, channel: str | None, address: str | None,
@@ -135,3 +188,57 @@ def receiver(name: str, *, type_: str, events: Iterable[str],
     }
     _with(spec, events=list(events))
     return flux_object("Receiver", name, FLUX_NAMESPACE, spec)
+
+
+# Tenant namespace hardening: core Kubernetes objects (always applied by Pulumi, beside the
+# namespace), built here so the component, the program and the tests share one shape.
+
+POD_SECURITY_LABEL = "pod-security.kubernetes.io/enforce"
+POD_SECURITY_LEVELS = ("restricted", "baseline", "privileged")
+DEFAULT_DENY_POLICY = "default-deny"
+LIMIT_RANGE_NAME = "tenant-defaults"
+
+
+def pod_security_labels(level: str) -> dict[str, str]:
+    """The namespace labels that enforce a Pod Security Standard level (at the latest version)."""
+    if level not in POD_SECURITY_LEVELS:
+        raise ValueError(f"unknown Pod Security level {level!r} (one of {', '.join(POD_SECURITY_LEVELS)})")
+    return {POD_SECURITY_LABEL: level, f"{POD_SECURITY_LABEL}-version": "latest"}
+
+
+def network_policy(namespace: str, *, allow_same_namespace: bool = True,
+                   ingress_from_namespaces: Iterable[str] = (), egress: str = "namespace",
+                   labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The namespace's default-deny NetworkPolicy: every pod, ingress and (unless `egress` is
+    `all`) egress denied except from/to the namespace's own pods (when allowed), the listed
+    namespaces' pods (ingress), and cluster DNS (egress)."""
+    own: list[dict[str, Any]] = [{"podSelector": {}}] if allow_same_namespace else []
+    ingress_peers = own + [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}}}
+        for ns in ingress_from_namespaces]
+    spec: dict[str, Any] = {"podSelector": {}, "policyTypes": ["Ingress", "Egress"],
+                            "ingress": [{"from": ingress_peers}] if ingress_peers else []}
+    if egress == "all":
+        spec["egress"] = [{}]
+    elif egress == "namespace":
+        dns = {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                       "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+               "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}
+        spec["egress"] = ([{"to": own}] if own else []) + [dns]
+    else:
+        raise ValueError(f"unknown egress mode {egress!r} (namespace or all)")
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": DEFAULT_DENY_POLICY, "namespace": namespace,
+                         "labels": {**MANAGED_BY, **(labels or {})}},
+            "spec": spec}
+
+
+def limit_range(namespace: str, *, default_request: Mapping[str, str], default: Mapping[str, str],
+                labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Container defaults, so pods without requests/limits are admitted under a quota."""
+    limit: dict[str, Any] = {"type": "Container"}
+    _with(limit, defaultRequest=dict(default_request), default=dict(default))
+    return {"apiVersion": "v1", "kind": "LimitRange",
+            "metadata": {"name": LIMIT_RANGE_NAME, "namespace": namespace,
+                         "labels": {**MANAGED_BY, **(labels or {})}},
+            "spec": {"limits": [limit]}}

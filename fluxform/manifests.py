@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from components import flux_objects as fo
-from fluxform.spec.model import FLUX_NAMESPACE, GitSource, Spec, Tenant
+from fluxform.spec.model import FLUX_NAMESPACE, GitSource, Spec, Tenant, TenantSource
+from fluxform.spec.model import TENANT_SECRET as TENANT_SECRET
 
 ROOT_NAME = "flux-system"
 FLEET_SECRET = "flux-system"
-TENANT_SECRET = "flux-git-credentials"
 TENANT_SERVICE_ACCOUNT = "flux-reconciler"
+"""The default reconciler account of a tenant (`tenants[].service_account`)."""
 # Under lockdown (--default-service-account=default) platform reconcilers in flux-system name
 # their controller's own service account explicitly, or they would run as `default`.
 PLATFORM_ACCOUNTS = {"Kustomization": "kustomize-controller", "HelmRelease": "helm-controller"}
@@ -25,7 +26,7 @@ def platform_account(spec: Spec, kind: str) -> str | None:
     return PLATFORM_ACCOUNTS[kind] if spec.flux.multitenant_lockdown else None
 
 KIND_RANK = {k: i for i, k in enumerate([
-    "GitRepository", "HelmRepository", "Kustomization", "HelmRelease", "Provider", "Alert",
+    "GitRepository", "OCIRepository", "HelmRepository", "Kustomization", "HelmRelease", "Provider", "Alert",
     "Receiver",
 ])}
 
@@ -45,33 +46,74 @@ def sort_key(obj: dict[str, Any]) -> tuple[int, str, str]:
 
 def source_repository(name: str, namespace: str, src: GitSource, secret: str) -> dict[str, Any]:
     return fo.git_repository(name, namespace, url=src.url, branch=src.branch,
-                             interval=src.interval, secret_name=secret,
+                             interval=src.interval, secret_name=secret, timeout=src.timeout,
                              verify_secret=src.verify_secret if src.verify_signatures else None)
 
 
 def bootstrap_objects(spec: Spec) -> list[dict[str, Any]]:
     """The root GitRepository and Kustomization in flux-system (always owned by Pulumi)."""
+    sync = spec.sync
     return [
         source_repository(ROOT_NAME, FLUX_NAMESPACE, spec.fleet, FLEET_SECRET),
         fo.kustomization(ROOT_NAME, FLUX_NAMESPACE, source=ROOT_NAME, path=spec.fleet.path,
-                         interval="10m", retry_interval="2m", timeout="5m", prune=True,
+                         interval=sync.interval, retry_interval=sync.retry_interval,
+                         timeout=sync.timeout, wait=sync.wait, prune=True,
                          service_account=platform_account(spec, "Kustomization")),
     ]
 
 
+def tenant_source(name: str, namespace: str, src: TenantSource) -> dict[str, Any]:
+    """The tenant's GitRepository or OCIRepository, referencing only the Secret it needs."""
+    if src.type == "oci":
+        return fo.oci_repository(
+            name, namespace, url=src.fetch_url, interval=src.interval, timeout=src.timeout,
+            tag=src.tag, semver=src.semver, digest=src.digest, secret_name=src.secret_ref,
+            verify_provider=src.verify_provider if src.verify_signatures else None,
+            verify_secret=src.verify_secret,
+            verify_identities=[(i.issuer, i.subject) for i in src.verify_identities])
+    return fo.git_repository(name, namespace, url=src.fetch_url, branch=src.branch,
+                             interval=src.interval, timeout=src.timeout,
+                             secret_name=src.credentials_secret,
+                             verify_secret=src.verify_secret if src.verify_signatures else None)
+
+
 def tenant_objects(spec: Spec, tenant: Tenant) -> list[dict[str, Any]]:
-    """The tenant's own GitRepository and its Kustomization, reconciled as its service account."""
-    return [
-        source_repository(tenant.name, tenant.name, tenant.source, TENANT_SECRET),
-        fo.kustomization(
-            tenant.name, tenant.name, source=tenant.name, path=tenant.source.path,
-            interval=tenant.source.interval, timeout=tenant.source.interval,
-            prune=tenant.prune, suspend=tenant.suspend,
-            depends_on=[(d, FLUX_NAMESPACE) for d in tenant.depends_on],
-            service_account=TENANT_SERVICE_ACCOUNT, target_namespace=tenant.name,
-            annotations=dict(tenant.annotations),
-        ),
-    ]
+    """The tenant's source, Helm repositories and releases, and its Kustomization: all in its
+    namespace, every reconciler running as its service account."""
+    ns, account = tenant.namespace, tenant.service_account
+    objs = [tenant_source(tenant.name, ns, tenant.source)]
+    objs += [fo.helm_repository(r.name, url=r.url, interval=r.interval, namespace=ns,
+                                secret_name=r.secret_ref) for r in tenant.helm_repositories]
+    objs += [fo.tenant_helm_release(
+        r.name, ns, service_account=account, repository=r.repository, chart=r.chart,
+        version=r.version, interval=r.interval, chart_interval=r.chart_interval, timeout=r.timeout,
+        retries=r.retries, values=r.values, depends_on=r.depends_on, suspend=r.suspend,
+        annotations=dict(r.annotations)) for r in tenant.helm_releases]
+    objs.append(fo.kustomization(
+        tenant.name, ns, source=tenant.name, source_kind=tenant.source.kind,
+        path=tenant.source.path, interval=tenant.interval, retry_interval=tenant.retry_interval,
+        timeout=tenant.timeout, wait=tenant.wait, prune=tenant.prune, suspend=tenant.suspend,
+        depends_on=[(d, FLUX_NAMESPACE) for d in tenant.depends_on],
+        service_account=account, target_namespace=ns, annotations=dict(tenant.annotations),
+    ))
+    return objs
+
+
+def tenant_hardening(tenant: Tenant) -> dict[str, Any]:
+    """The namespace hardening of a tenant, as the Tenant component's args take it."""
+    net = tenant.network_policy
+    out: dict[str, Any] = {
+        "pod_security": tenant.pod_security,
+        "network_policy": {
+            "allow_same_namespace": net.allow_same_namespace,
+            "ingress_from_namespaces": list(net.ingress_from_namespaces), "egress": net.egress,
+        } if net.enabled else None,
+        "limit_range": {
+            "default_request": dict(tenant.limit_range.default_request),
+            "default": dict(tenant.limit_range.default),
+        } if tenant.needs_limit_range else None,
+    }
+    return out
 
 
 def layer_objects(spec: Spec) -> list[dict[str, Any]]:

@@ -41,11 +41,32 @@ def _release(d: dict[str, Any]) -> model.HelmRelease:
                                 "annotations": _pairs(d["annotations"])})
 
 
+def _tenant_source(d: dict[str, Any]) -> model.TenantSource:
+    return model.TenantSource(**{
+        **d, "owner": d["owner"] or "", "repository": d["repository"] or "",
+        "deploy_key": model.DeployKey(**d["deploy_key"]),
+        "verify_identities": tuple(model.OidcIdentity(**i) for i in d["verify_identities"]),
+    })
+
+
 def _tenant(d: dict[str, Any]) -> model.Tenant:
+    net, limits, helm = d["network_policy"], d["limit_range"], d["helm"]
+    rest = {k: v for k, v in d.items() if k != "helm"}
     return model.Tenant(**{
-        **d, "source": _source(d["source"]), "depends_on": tuple(d["depends_on"]),
+        **rest, "source": _tenant_source(d["source"]), "depends_on": tuple(d["depends_on"]),
         "quota": model.Quota(hard=_pairs(d["quota"])) if d["quota"] is not None else None,
         "annotations": _pairs(d["annotations"]),
+        "network_policy": model.NetworkPolicy(**{
+            **net, "ingress_from_namespaces": tuple(net["ingress_from_namespaces"])}),
+        "limit_range": model.LimitRange(default_request=_pairs(limits["default_request"]),
+                                        default=_pairs(limits["default"])),
+        "helm_repositories": tuple(model.TenantHelmRepository(**r) for r in helm["repositories"]),
+        "helm_releases": tuple(
+            model.TenantHelmRelease(**{
+                **{k: v for k, v in r.items() if k != "values"},
+                "values_json": canonical_json(r["values"]), "depends_on": tuple(r["depends_on"]),
+                "annotations": _pairs(r["annotations"])})
+            for r in helm["releases"]),
     })
 
 
@@ -66,6 +87,7 @@ def spec(d: dict[str, Any], source_file: str) -> model.Spec:
         cluster=model.Cluster(**d["cluster"]),
         flux=model.Flux(**d["flux"]),
         fleet=_source(d["fleet"]),
+        sync=model.Sync(**d["sync"]),
         layers=tuple(_layer(layer) for layer in d["layers"]),
         helm_repositories=tuple(model.HelmRepository(**r) for r in d["helm"]["repositories"]),
         helm_releases=tuple(_release(r) for r in d["helm"]["releases"]),

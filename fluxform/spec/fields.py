@@ -17,6 +17,7 @@ from fluxform.spec.kinds import (
     CHART_VERSION,
     CONFIG_KEY,
     CONTEXT,
+    DIGEST,
     DURATION,
     EVENT,
     EVENT_TARGET,
@@ -24,7 +25,10 @@ from fluxform.spec.kinds import (
     FREE,
     GITHUB_OWNER,
     GITHUB_REPO,
+    KNOWN_HOSTS,
     NAME,
+    OCI_TAG,
+    OIDC,
     QUANTITY,
     REL_PATH,
     RELEASE_NAME,
@@ -32,6 +36,8 @@ from fluxform.spec.kinds import (
     ROLE_NAME,
     ROTATION,
     RULE_ID,
+    SEMVER_RANGE,
+    SOURCE_URL,
     SUBDOMAIN,
     URL,
     WEB_URL,
@@ -44,6 +50,7 @@ from fluxform.spec.kinds import (
     Obj,
     OneOf,
     Seq,
+    When,
     Whole,
 )
 
@@ -80,6 +87,7 @@ SOURCE = Obj({
     "branch": Field(BRANCH, "Branch Flux syncs.", default="main"),
     "path": Field(REL_PATH, "Directory inside the repository that Flux applies.", default="./"),
     "interval": Field(DURATION, "How often Flux fetches the repository.", default="5m"),
+    "timeout": Field(DURATION, "Timeout of each fetch (the GitRepository's spec.timeout).", default="60s"),
     "deploy_key": Field(DEPLOY_KEY, "The repository's SSH deploy key."),
     "image_automation": Field(Flag(), "Image automation pushes here (the deploy key is then read-write).",
                               default=False),
@@ -118,7 +126,8 @@ REPOSITORY = Obj({
 
 RELEASE = Obj({
     "name": Field(RELEASE_NAME, "HelmRelease and Helm release name.", required=True),
-    "namespace": Field(NAME, "Namespace the release installs into (and its HelmRelease lives in).",
+    "namespace": Field(NAME, "Namespace the release installs into (targetNamespace; the HelmRelease "
+                       "object itself lives in flux-system beside its repository).",
                        required=True),
     "repository": Field(NAME, "Name of a repository under helm.repositories.", required=True,
                         ref=("helm", "repositories")),
@@ -136,21 +145,149 @@ RELEASE = Obj({
     "annotations": ANNOTATIONS,
 })
 
+SOURCE_TYPES = ("github", "git", "oci")
+_GITHUB_ONLY = ("owner", "repository")
+_GIT_ONLY = ("branch", "verify_secret", "image_automation", "image_automation_branch")
+_SSH_ONLY = ("deploy_key", "known_hosts")
+_OCI_ONLY = ("tag", "semver", "digest", "verify_provider", "verify_identities")
+
+OIDC_IDENTITY = Obj({
+    "issuer": Field(OIDC, "Regular expression the OIDC issuer of the signature must match.", required=True),
+    "subject": Field(OIDC, "Regular expression the OIDC subject of the signature must match.", required=True),
+})
+
+TENANT_SOURCE = Obj({
+    "type": Field(Choice(SOURCE_TYPES), "github: a GitHub repository over SSH with a generated read-only "
+                  "deploy key; git: any Git URL (https:// public or ssh:// with known_hosts); oci: an "
+                  "OCIRepository.", default="github"),
+    "owner": Field(GITHUB_OWNER, "GitHub owner (type github; must be the stack's fluxform:githubOwner)."),
+    "repository": Field(GITHUB_REPO, "GitHub repository name (type github)."),
+    "url": Field(SOURCE_URL, "Repository URL (type git: https:// or ssh://; type oci: oci://)."),
+    "branch": Field(BRANCH, "Branch Flux syncs (github, git).", default="main"),
+    "tag": Field(OCI_TAG, "Artifact tag (type oci; one of tag, semver, digest)."),
+    "semver": Field(SEMVER_RANGE, "Semver range of artifact tags (type oci)."),
+    "digest": Field(DIGEST, "Artifact digest (type oci)."),
+    "path": Field(REL_PATH, "Directory inside the repository or artifact that Flux applies.", default="./"),
+    "interval": Field(DURATION, "How often Flux fetches the source.", default="5m"),
+    "timeout": Field(DURATION, "Timeout of each fetch (the source's spec.timeout).", default="60s"),
+    "secret_ref": Field(SUBDOMAIN, "A credentials Secret the tenant manages itself in its namespace: "
+                        "fluxform then generates no key and creates no Secret."),
+    "known_hosts": Field(KNOWN_HOSTS, "SSH host keys of the Git host (type git over ssh://, without "
+                         "secret_ref): pinned in the generated credentials Secret."),
+    "deploy_key": Field(DEPLOY_KEY, "The generated SSH key (type github, or git over ssh://)."),
+    "image_automation": Field(Flag(), "Image automation pushes here (the deploy key is then read-write).",
+                              default=False),
+    "image_automation_branch": Field(BRANCH, "Branch image automation pushes to (needs image_automation)."),
+    "verify_signatures": Field(Flag(), "Verify signatures: commits (git, mode HEAD) or the artifact (oci).",
+                               default=False),
+    "verify_secret": Field(SUBDOMAIN, "Secret with the trusted public keys (git: PGP keys; oci: cosign "
+                           "public keys, omit it for keyless verification)."),
+    "verify_provider": Field(Choice(("cosign", "notation")), "Signature provider (type oci).",
+                             default="cosign"),
+    "verify_identities": Field(Seq(OIDC_IDENTITY), "Keyless cosign: the OIDC identities a signature may "
+                               "come from (type oci).", default=[]),
+}, implies=(
+    Implies("image_automation_branch", "image_automation", "enable image_automation or remove the branch"),
+), when=(
+    When("type", ("github",), required=_GITHUB_ONLY, forbidden=("url", *_OCI_ONLY),
+         hint="a github source names owner and repository; use type git for a URL"),
+    When("type", ("git",), required=("url",), forbidden=(*_GITHUB_ONLY, *_OCI_ONLY),
+         hint="a git source is given by its url"),
+    When("type", ("oci",), required=("url",),
+         forbidden=(*_GITHUB_ONLY, *_GIT_ONLY, *_SSH_ONLY),
+         hint="an oci source is given by its oci:// url and one of tag, semver or digest"),
+))
+
+NETWORK_POLICY = Obj({
+    "enabled": Field(Flag(), "Create the tenant's default-deny NetworkPolicy.", default=True),
+    "allow_same_namespace": Field(Flag(), "Allow traffic between pods of the tenant's namespace.",
+                                  default=True),
+    "ingress_from_namespaces": Field(_names("namespace"), "Namespaces whose pods may connect in "
+                                     "(e.g. the ingress controller's).", default=[]),
+    "egress": Field(Choice(("namespace", "all")), "namespace: egress only inside the namespace and to "
+                    "cluster DNS; all: egress unrestricted.", default="namespace"),
+})
+
+LIMIT_RANGE = Obj({
+    "default_request": Field(Dict(RESOURCE, QUANTITY), "Container default requests (LimitRange "
+                             "defaultRequest).", default={"cpu": "100m", "memory": "128Mi"}),
+    "default": Field(Dict(RESOURCE, QUANTITY), "Container default limits (LimitRange default).",
+                     default={"cpu": "500m", "memory": "512Mi"}),
+})
+
+TENANT_REPOSITORY = Obj({
+    "name": Field(NAME, "HelmRepository name (in the tenant's namespace).", required=True),
+    "url": Field(URL, "Chart repository: oci://... (preferred) or https://...", required=True),
+    "interval": Field(DURATION, "How often Flux fetches the repository index.", default="1h"),
+    "secret_ref": Field(SUBDOMAIN, "A credentials Secret the tenant manages in its namespace."),
+})
+
+TENANT_RELEASE = Obj({
+    "name": Field(RELEASE_NAME, "HelmRelease and Helm release name (in the tenant's namespace).",
+                  required=True),
+    "repository": Field(NAME, "Name of a repository under this tenant's helm.repositories.", required=True),
+    "chart": Field(CHART, "Chart name in that repository.", required=True),
+    "version": Field(CHART_VERSION, "Chart version; pin it exactly (policy FF005/FF006; an error in "
+                     "production).", required=True),
+    "interval": Field(DURATION, "Reconcile interval.", default="10m"),
+    "chart_interval": Field(DURATION, "How often the chart is fetched.", default="1h"),
+    "timeout": Field(DURATION, "Timeout of each Helm action.", default="5m"),
+    "retries": Field(Whole(0, 100), "Install and upgrade remediation retries.", default=3),
+    "values": Field(Json(), "Helm values (any mapping; stored as canonical JSON).", default={}),
+    "depends_on": Field(_names("release"), "This tenant's releases installed before this one.", default=[]),
+    "suspend": Field(Flag(), "Suspend reconciliation.", default=False),
+    "annotations": ANNOTATIONS,
+})
+
 TENANT = Obj({
     "name": Field(dataclasses.replace(NAME, reserved=RESERVED_NAMESPACES,
                                       reserved_hint="a tenant owns its namespace; pick a name of its own"),
-                  "Tenant name; also its namespace.", required=True),
-    "source": Field(SOURCE, "The tenant's own repository.", required=True),
+                  "Tenant name (the toolkit.fluxcd.io/tenant label, its Flux objects' names, the "
+                  "deploy-key title).", required=True),
+    "namespace": Field(dataclasses.replace(NAME, reserved=RESERVED_NAMESPACES,
+                                           reserved_hint="a tenant owns its namespace; pick one of its own"),
+                       "The tenant's namespace (default: the tenant's name)."),
+    "service_account": Field(NAME, "Name of the reconciler ServiceAccount the tenant's Flux objects run as.",
+                             default="flux-reconciler"),
+    "source": Field(TENANT_SOURCE, "The tenant's own repository or artifact.", required=True),
     "cluster_role": Field(dataclasses.replace(ROLE_NAME, reserved=("cluster-admin",),
                                               reserved_hint="bind admin or edit; the binding is namespaced"),
                           "ClusterRole bound (by a RoleBinding) in the tenant's namespace.", default="admin"),
     "quota": Field(Dict(RESOURCE, QUANTITY), "ResourceQuota spec.hard: resource -> quantity."),
+    "interval": Field(DURATION, "Reconcile interval of the tenant's Kustomization.", default="5m"),
+    "retry_interval": Field(DURATION, "Retry interval of the tenant's Kustomization after a failure.",
+                            default="1m"),
+    "timeout": Field(DURATION, "Timeout for apply and health checks of the tenant's Kustomization.",
+                     default="3m"),
+    "wait": Field(Flag(), "Wait for every applied object to become ready.", default=True),
+    "pod_security": Field(Choice(("restricted", "baseline", "privileged")), "Pod Security Standard "
+                          "enforced on the namespace (below restricted: a policy warning, FF020).",
+                          default="restricted"),
+    "network_policy": Field(NETWORK_POLICY, "The namespace's default-deny NetworkPolicy."),
+    "limit_range": Field(LIMIT_RANGE, "Container defaults (a LimitRange, created whenever the quota "
+                         "constrains requests or limits)."),
+    "helm": Field(Obj({
+        "repositories": Field(Seq(TENANT_REPOSITORY, key="name", noun="repository"),
+                              "The tenant's HelmRepositories (in its namespace).", default=[]),
+        "releases": Field(Seq(TENANT_RELEASE, key="name", noun="release"),
+                          "The tenant's HelmReleases (in its namespace, run as its service account).",
+                          default=[]),
+    }), "The tenant's own Helm repositories and releases."),
     "depends_on": Field(_names("layer"), "Platform layers the tenant's Kustomization waits for.", default=[],
                         ref=("layers",)),
     "prune": Field(Flag(), "Delete objects removed from the repository.", default=True),
     "suspend": Field(Flag(), "Suspend reconciliation.", default=False),
     "annotations": ANNOTATIONS,
 })
+
+SYNC = Obj({
+    "interval": Field(DURATION, "Reconcile interval of the root Kustomization.", default="10m"),
+    "retry_interval": Field(DURATION, "Retry interval after a failure.", default="2m"),
+    "timeout": Field(DURATION, "Timeout for apply and health checks.", default="5m"),
+    "wait": Field(Flag(), "Wait for every applied object to become ready.", default=True),
+})
+
+TIERS = ("production", "staging", "dev")
 
 PROVIDER = Obj({
     "name": Field(NAME, "Provider name (in flux-system).", required=True),
@@ -183,8 +320,11 @@ SPEC = Obj({
     "cluster": Field(Obj({
         "name": Field(NAME, "Cluster name: names the Kubernetes provider and every deploy-key title.",
                       required=True),
-        "environment": Field(NAME, "Environment (dev, prod...); prod enables the production policy rules.",
+        "environment": Field(NAME, "Environment name (free; labels the stack). Without `tier`, "
+                             "prod/production, staging/stage and dev/development name their tier.",
                              required=True),
+        "tier": Field(Choice(TIERS), "The production switch: production turns on the production policy "
+                      "rules (default: read from environment, else dev)."),
         "context": Field(CONTEXT, "kubeconfig context of the cluster (must equal the stack's)."),
         "kubeconfig": Field(REL_PATH, "kubeconfig file of the cluster, relative to the project root."),
     }, one_of=(OneOf(("context", "kubeconfig"), "a stack reaches exactly one cluster"),)),
@@ -202,6 +342,7 @@ SPEC = Obj({
                           default="pulumi"),
     }), "The Flux install.", required=True),
     "fleet": Field(SOURCE, "The fleet repository the root Kustomization syncs.", required=True),
+    "sync": Field(SYNC, "Timing of the root Kustomization (flux-system)."),
     "layers": Field(Seq(LAYER, key="name", noun="layer"), "Platform layers (Kustomizations in flux-system).",
                     default=[]),
     "helm": Field(Obj({

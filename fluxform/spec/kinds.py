@@ -77,12 +77,26 @@ class Implies:
 
 
 @dataclass(frozen=True)
+class When:
+    """When `key` (a Choice) has one of `values`, every key of `required` must be set and no
+    key of `forbidden` may be written (a tenant source of `type: oci` needs `url` and takes no
+    `branch`)."""
+
+    key: str
+    values: tuple[str, ...]
+    required: tuple[str, ...] = ()
+    forbidden: tuple[str, ...] = ()
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class Obj:
     """A mapping with a fixed set of keys; any other key is an error."""
 
     fields: Mapping[str, Field]
     one_of: tuple[OneOf, ...] = ()
     implies: tuple[Implies, ...] = ()
+    when: tuple[When, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +172,21 @@ REL_PATH = Text("a relative path",
                 "^(?!/)(?!(.*/)?\\.\\.(/|$))(\\./)?([A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*/?)?$", 1024,
                 "./clusters/dev", "use e.g. ./clusters/dev (relative, no '..')")
 CONTEXT = Text("a kubeconfig context name", "^[^\\s]+$", 253, "kind-dev", "no spaces")
+SOURCE_URL = Text("a source URL", "^(https|ssh|oci)://[^\\s]+$", 2048, "https://github.com/acme/apps",
+                  "https:// or ssh:// (type git), oci:// (type oci)", echo=False)
+_HOST_KEY = "[^\\s#]+ [A-Za-z0-9@.-]+ [A-Za-z0-9+/]+={0,3}"
+KNOWN_HOSTS = Text("known_hosts lines", f"^{_HOST_KEY}(\\n{_HOST_KEY})*\\n?$", 16384,
+                   "git.example.com ssh-ed25519 AAAA...",
+                   "one 'host key-type base64-key' line per host key (ssh-keyscan output)", echo=False)
+OCI_TAG = Text("an OCI tag", "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", 128, "latest",
+               "letters, digits, '_', '.' and '-', at most 128")
+DIGEST = Text("an OCI digest", "^sha256:[a-f0-9]{64}$", 71, "sha256:<64 hex digits>",
+              "sha256: followed by 64 lower-case hex digits")
+SEMVER_RANGE = Text("a semver range", "^[0-9A-Za-z.*^~<>=|, +-]+$", 64, ">=1.0.0",
+                    "a semver range such as >=1.0.0 <2.0.0")
+OIDC = Text("an OIDC issuer or subject pattern", "^[^\\s]+$", 1024,
+            "https://token.actions.githubusercontent.com", "a regular expression without spaces",
+            echo=False)
 URL = Text("a URL", "^(oci|https?)://[^\\s]+$", 2048, "oci://ghcr.io/org/charts",
            "an oci:// or https:// URL", echo=False)
 WEB_URL = Text("a URL", "^https?://[^\\s]+$", 2048, "https://example.com/hook", "an https:// URL", echo=False)

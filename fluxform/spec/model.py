@@ -14,6 +14,9 @@ from typing import Literal
 
 DeployKeyAlgorithm = Literal["ecdsa-p384", "ed25519"]
 Delivery = Literal["pulumi", "git"]
+Tier = Literal["production", "staging", "dev"]
+SourceType = Literal["github", "git", "oci"]
+PodSecurity = Literal["restricted", "baseline", "privileged"]
 Severity = Literal["error", "warning", "off"]
 
 FLUX_NAMESPACE = "flux-system"
@@ -26,7 +29,10 @@ class Cluster:
     name: str
     """Cluster name: names the Kubernetes provider and makes deploy-key titles unique."""
     environment: str
-    """Environment label (e.g. dev, prod); `prod` turns on the production policy rules."""
+    """Environment label (free text, e.g. dev, prod, staging-eu)."""
+    tier: Tier = "dev"
+    """The production switch: `production` turns on the production policy rules. The loader
+    fills it from `environment` when the spec does not set it (fluxform.spec.tiers)."""
     context: str | None = None
     """kubeconfig context to use (exactly one of context/kubeconfig is set)."""
     kubeconfig: str | None = None
@@ -42,8 +48,17 @@ class DeployKey:
     """Any string; changing it replaces the key, the GitHub deploy key and the Secret."""
 
 
+class Source:
+    """What every repository source says about image automation (GitSource, TenantSource)."""
+
+    repository: str
+    branch: str
+    image_automation: bool
+    image_automation_branch: str | None
+
+
 @dataclass(frozen=True)
-class GitSource:
+class GitSource(Source):
     """A GitHub repository Flux syncs from."""
 
     owner: str
@@ -51,6 +66,8 @@ class GitSource:
     branch: str = "main"
     path: str = "./"
     interval: str = "5m"
+    timeout: str = "60s"
+    """Timeout of each fetch (the GitRepository's spec.timeout)."""
     deploy_key: DeployKey = field(default_factory=DeployKey)
     image_automation: bool = False
     """True when image automation pushes to this repository (the deploy key is then read-write)."""
@@ -113,7 +130,8 @@ class HelmRepository:
 class HelmRelease:
     name: str
     namespace: str
-    """Namespace the release (and the HelmRelease object) lives in."""
+    """Namespace the release installs into (targetNamespace); the HelmRelease object itself
+    lives in flux-system beside its HelmRepository."""
     repository: str
     """Name of a HelmRepository in this spec."""
     chart: str
@@ -142,19 +160,185 @@ class Quota:
     hard: tuple[tuple[str, str], ...]
     """ResourceQuota spec.hard, as sorted (resource, quantity) pairs."""
 
+    @property
+    def constrains_requests(self) -> bool:
+        """A pod without requests is refused admission under this quota."""
+        return any(r in ("cpu", "memory", "ephemeral-storage") or r.startswith("requests.")
+                   for r, _ in self.hard)
+
+    @property
+    def constrains_limits(self) -> bool:
+        """A pod without limits is refused admission under this quota."""
+        return any(r.startswith("limits.") for r, _ in self.hard)
+
+
+@dataclass(frozen=True)
+class OidcIdentity:
+    issuer: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class TenantSource(Source):
+    """Where a tenant's manifests come from, and which credentials that takes.
+
+    - `github`: `ssh://git@github.com/<owner>/<repository>` with a generated deploy key;
+    - `git` over `https://`: no credentials (a public repository), or `secret_ref`;
+    - `git` over `ssh://`: a generated key whose Secret pins `known_hosts`, or `secret_ref`;
+    - `oci`: an OCIRepository (tag, semver or digest), optionally verified with cosign or
+      notation; credentials only through `secret_ref`.
+    """
+
+    type: SourceType = "github"
+    owner: str = ""
+    """GitHub owner (type github; empty otherwise)."""
+    repository: str = ""
+    """GitHub repository name (type github; empty otherwise)."""
+    url: str | None = None
+    branch: str = "main"
+    tag: str | None = None
+    semver: str | None = None
+    digest: str | None = None
+    path: str = "./"
+    interval: str = "5m"
+    timeout: str = "60s"
+    secret_ref: str | None = None
+    """A credentials Secret the tenant manages itself (fluxform creates none)."""
+    known_hosts: str | None = None
+    deploy_key: DeployKey = field(default_factory=DeployKey)
+    image_automation: bool = False
+    image_automation_branch: str | None = None
+    verify_signatures: bool = False
+    verify_secret: str | None = None
+    verify_provider: Literal["cosign", "notation"] = "cosign"
+    verify_identities: tuple[OidcIdentity, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """The Flux source kind."""
+        return "OCIRepository" if self.type == "oci" else "GitRepository"
+
+    @property
+    def fetch_url(self) -> str:
+        if self.type == "github":
+            return f"ssh://git@github.com/{self.owner}/{self.repository}"
+        return str(self.url)
+
+    @property
+    def generates_key(self) -> bool:
+        """fluxform generates an SSH key and the credentials Secret (GitHub or ssh://)."""
+        return self.secret_ref is None and (
+            self.type == "github" or (self.type == "git" and self.fetch_url.startswith("ssh://")))
+
+    @property
+    def registers_deploy_key(self) -> bool:
+        """The generated key is registered on GitHub as a deploy key."""
+        return self.generates_key and self.type == "github"
+
+    @property
+    def credentials_secret(self) -> str | None:
+        """The Secret the source object references (None: a public source)."""
+        return self.secret_ref or (TENANT_SECRET if self.generates_key else None)
+
+
+TENANT_SECRET = "flux-git-credentials"
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    enabled: bool = True
+    allow_same_namespace: bool = True
+    ingress_from_namespaces: tuple[str, ...] = ()
+    egress: Literal["namespace", "all"] = "namespace"
+
+
+@dataclass(frozen=True)
+class LimitRange:
+    default_request: tuple[tuple[str, str], ...] = (("cpu", "100m"), ("memory", "128Mi"))
+    default: tuple[tuple[str, str], ...] = (("cpu", "500m"), ("memory", "512Mi"))
+
+
+@dataclass(frozen=True)
+class TenantHelmRepository:
+    name: str
+    url: str
+    interval: str = "1h"
+    secret_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class TenantHelmRelease:
+    name: str
+    repository: str
+    chart: str
+    version: str
+    interval: str = "10m"
+    chart_interval: str = "1h"
+    timeout: str = "5m"
+    retries: int = 3
+    values_json: str = "{}"
+    depends_on: tuple[str, ...] = ()
+    suspend: bool = False
+    annotations: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def values(self) -> dict[str, object]:
+        parsed: dict[str, object] = json.loads(self.values_json)
+        return parsed
+
 
 @dataclass(frozen=True)
 class Tenant:
     name: str
-    """Tenant name; also its namespace."""
-    source: GitSource
+    """Tenant name: the toolkit.fluxcd.io/tenant label and the name of its Flux objects."""
+    source: TenantSource
+    namespace: str = ""
+    """The tenant's namespace; the loader fills in the name when the spec leaves it out."""
+    service_account: str = "flux-reconciler"
+    """The reconciler ServiceAccount every Flux object of the tenant runs as."""
     cluster_role: str = "admin"
     quota: Quota | None = None
+    interval: str = "5m"
+    retry_interval: str = "1m"
+    timeout: str = "3m"
+    wait: bool = True
+    pod_security: PodSecurity = "restricted"
+    network_policy: NetworkPolicy = field(default_factory=NetworkPolicy)
+    limit_range: LimitRange = field(default_factory=LimitRange)
+    helm_repositories: tuple[TenantHelmRepository, ...] = ()
+    helm_releases: tuple[TenantHelmRelease, ...] = ()
     depends_on: tuple[str, ...] = ()
     """Names of platform layers the tenant's Kustomization waits for."""
     prune: bool = True
     suspend: bool = False
     annotations: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.namespace:
+            object.__setattr__(self, "namespace", self.name)
+        if isinstance(self.source, GitSource):  # a GitHub source built by hand (tests, scripts)
+            src = self.source
+            object.__setattr__(self, "source", TenantSource(
+                owner=src.owner, repository=src.repository, branch=src.branch, path=src.path,
+                interval=src.interval, timeout=src.timeout, deploy_key=src.deploy_key,
+                image_automation=src.image_automation,
+                image_automation_branch=src.image_automation_branch,
+                verify_signatures=src.verify_signatures, verify_secret=src.verify_secret))
+
+    @property
+    def needs_limit_range(self) -> bool:
+        """The quota constrains requests or limits, so pods need defaults to be admitted."""
+        return self.quota is not None and (self.quota.constrains_requests or self.quota.constrains_limits)
+
+
+@dataclass(frozen=True)
+class Sync:
+    """Timing of the root Kustomization `flux-system`."""
+
+    interval: str = "10m"
+    retry_interval: str = "2m"
+    timeout: str = "5m"
+    wait: bool = True
 
 
 @dataclass(frozen=True)
@@ -216,6 +400,7 @@ class Spec:
     cluster: Cluster
     flux: Flux
     fleet: GitSource
+    sync: Sync = field(default_factory=Sync)
     layers: tuple[Layer, ...] = ()
     helm_repositories: tuple[HelmRepository, ...] = ()
     helm_releases: tuple[HelmRelease, ...] = ()
@@ -225,4 +410,4 @@ class Spec:
 
     @property
     def is_production(self) -> bool:
-        return self.cluster.environment == "prod"
+        return self.cluster.tier == "production"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fluxform.spec.fields import OBJECT_REF, SOURCE, SPEC
-from fluxform.spec.kinds import Choice, Dict, Field, Flag, Json, Kind, Obj, Seq, Text, Whole
+from fluxform.spec.kinds import Choice, Dict, Field, Flag, Json, Kind, Obj, Seq, Text, When, Whole
 
 SCHEMA_ID = "urn:fluxform:spec:v1"
 _DEFS: dict[str, Obj] = {"source": SOURCE, "objectRef": OBJECT_REF}
@@ -62,9 +62,25 @@ def _obj(kind: Obj) -> dict[str, Any]:
                      else {"not": {"required": [first, second]}})
     for rule in kind.implies:
         rules.append({"if": _present(kind, rule.key), "then": _present(kind, rule.needs)})
+    for when in kind.when:
+        rules.append(_when(kind, when))
     if rules:
         out["allOf"] = rules
     return out
+
+
+def _when(kind: Obj, when: When) -> dict[str, Any]:
+    """if `key` is one of `values` (a default among them counts when the key is absent), then
+    the required keys are present and none of the forbidden ones is."""
+    condition: dict[str, Any] = {"properties": {when.key: {"enum": list(when.values)}}}
+    if kind.fields[when.key].default not in when.values:
+        condition["required"] = [when.key]
+    then: dict[str, Any] = {}
+    if when.required:
+        then["required"] = list(when.required)
+    if when.forbidden:
+        then["not"] = {"anyOf": [{"required": [key]} for key in when.forbidden]}
+    return {"if": condition, "then": then}
 
 
 def _present(kind: Obj, key: str) -> dict[str, Any]:

@@ -83,6 +83,16 @@ def _obj(doc: Document, path: Path, value: Any, kind: Obj) -> dict[str, Any]:
         if out[rule.key] not in (None, False) and out[rule.needs] in (None, False):
             needs = f"{rule.needs}: true" if isinstance(kind.fields[rule.needs].kind, Flag) else rule.needs
             raise doc.error((*path, rule.key), f"needs '{needs}' too", rule.hint)
+    for when in kind.when:
+        if out[when.key] not in when.values:
+            continue
+        said = f"{when.key} {out[when.key]}"
+        for key in when.forbidden:
+            if key in value:
+                raise doc.error((*path, key), f"does not apply to {said}", when.hint)
+        for key in when.required:
+            if out[key] is None:
+                raise doc.error(path, f"{said} needs '{key}'", when.hint)
     return {key: out[key] for key in kind.fields}
 
 
