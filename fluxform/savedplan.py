@@ -1,0 +1,457 @@
+"""The reviewed plan: what `fluxform plan --save-plan FILE` writes and `fluxform apply FILE` applies.
+
+A reviewed-plan file pins everything the reviewed plan was computed from, so that apply can
+refuse when any of it moved (format `fluxform.reviewed-plan/v1`, JSON, keys sorted):
+
+    {"format": "fluxform.reviewed-plan/v1", "project": "fluxform", "stack": "prod",
+     "versions": {"fluxform": "0.1.0", "pulumi": "3.272.0"},       # fluxform, Pulumi SDK
+     "desired": {"digest": "sha256:<64 hex>", "resources": 42},    # the captured graph
+     "spec": {"path": "stacks/prod.yaml", "digest": "sha256:..."}, # null without fluxform:spec
+     "config": {"path": "Pulumi.prod.yaml", "digest": "sha256:..."},
+     "baseline": {"kind": "state" | "none", "source": "...", "digest": "sha256:...",
+                  "resources": 40, "pendingOperations": 0,
+                  "lastUpdate": {"time": "...", "magic": "...", "cliVersion": "v3.259.0"} | null},
+     "plan": {... the `fluxform.plan/v1` document (docs/plan-format.md) ...}}
+
+No secret and nothing derived from one is in it. The plan document is the redacted JSON plan
+(secret fields have null values). The graph digests are taken over the graphs with every
+secret marker stripped to `{"$fluxform": "secret"}` (not even the ciphertext fingerprint).
+The config digest is the SHA-256 of the committed Pulumi.<stack>.yaml as it is, whose
+`secure:` values are ciphertext already in the repository; nothing is decrypted. A secret
+changed after review therefore still makes the config digest differ.
+
+The baseline is a deployed state (`--state FILE` or `--state-from-stack`) or none (a new,
+empty stack). Its identity is the checkpoint's manifest (`time` and `magic`, rewritten by the
+engine on every checkpoint it saves) plus the digest of the state's redacted graph.
+
+Also here, pure and tested without a CLI: comparing the engine's update plan with the
+reviewed one, and the post-apply check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fluxform.errors import FluxformError, PlanError
+from fluxform.graph import MARKER_KEY, Graph, is_secret
+from fluxform.plan import Op, Plan
+
+if TYPE_CHECKING:
+    from fluxform.engine import Event
+    from fluxform.project import StackConfig
+
+FORMAT = "fluxform.reviewed-plan/v1"
+STRIPPED_SECRET = {MARKER_KEY: "secret"}
+
+# Engine OpTypes (sdk/go/common/apitype/history.go) as fluxform plan operations.
+ENGINE_OPS: Mapping[str, Op] = {
+    "same": Op.NOOP, "create": Op.CREATE, "update": Op.UPDATE, "delete": Op.DELETE,
+    "replace": Op.REPLACE, "create-replacement": Op.REPLACE, "delete-replaced": Op.REPLACE,
+    "discard-replaced": Op.REPLACE,
+}
+
+
+class ReviewedPlanError(FluxformError):
+    """A reviewed-plan file is unreadable, malformed, or no longer matches reality."""
+
+
+def versions() -> dict[str, str]:
+    """The versions a reviewed plan pins: fluxform's and the Pulumi SDK's."""
+    out = {}
+    for name in ("fluxform", "pulumi"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def strip_fingerprints(value: Any) -> Any:
+    """`value` with every secret marker reduced to `{"$fluxform": "secret"}`."""
+    if isinstance(value, dict):
+        if is_secret(value):
+            return dict(STRIPPED_SECRET)
+        return {k: strip_fingerprints(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [strip_fingerprints(v) for v in value]
+    return value
+
+
+def digest(value: Any) -> str:
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def graph_digest(graph: Graph) -> str:
+    """The digest of a graph's resources, secret markers stripped (see the module docstring)."""
+    return digest({"project": graph.project, "stack": graph.stack,
+                   "resources": [strip_fingerprints(r.to_json()) for r in graph]})
+
+
+def file_digest(path: Path) -> str:
+    try:
+        return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise PlanError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def last_update(export: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The checkpoint identity of an export: its manifest's time, magic and CLI version."""
+    deployment = export.get("deployment")
+    manifest = deployment.get("manifest") if isinstance(deployment, dict) else None
+    if not isinstance(manifest, dict) or not manifest.get("time"):
+        return None
+    return {"time": str(manifest.get("time")), "magic": str(manifest.get("magic", "")),
+            "cliVersion": str(manifest.get("version", ""))}
+
+
+def pending_operations(export: Mapping[str, Any]) -> int:
+    deployment = export.get("deployment")
+    pending = deployment.get("pending_operations") if isinstance(deployment, dict) else None
+    return len(pending) if isinstance(pending, list) else 0
+
+
+def state_from_export(export: Mapping[str, Any], label: str) -> Graph:
+    """An export already in memory as a Graph, read by fluxform.baseline.load_state itself
+    (through a private temporary file, so exports and files are read by the same code)."""
+    from fluxform.baseline import load_state
+
+    with tempfile.TemporaryDirectory(prefix="fluxform-export-") as tmp:
+        path = os.path.join(tmp, "export.json")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(export, handle)
+        try:
+            return load_state(path)
+        except PlanError as exc:
+            raise PlanError(str(exc).replace(path, label)) from None
+
+
+def baseline_record(kind: str, source: str, state: Graph | None,
+                    export: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The `baseline` section: what the plan was diffed against, and how to recognise it."""
+    empty = Graph(project="", stack="")
+    return {"kind": kind, "source": source,
+            "digest": graph_digest(state if state is not None else empty),
+            "resources": len(state) if state is not None else 0,
+            "pendingOperations": pending_operations(export) if export is not None else 0,
+            "lastUpdate": last_update(export) if export is not None else None}
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def config_path(config: StackConfig) -> Path:
+    name = config.stack.rsplit("/", 1)[-1]
+    if config.stack_file:
+        return config.project_dir / config.stack_file
+    return config.project_dir / f"Pulumi.{name}.yaml"
+
+
+def inputs_record(config: StackConfig) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The `spec` and `config` sections of a stack as it is on disk now."""
+    spec = None
+    if "fluxform:spec" in config.config:
+        spec = {"path": config.spec_label, "digest": file_digest(config.spec_path)}
+    cfg = config_path(config)
+    return spec, {"path": _rel(cfg, config.project_dir), "digest": file_digest(cfg)}
+
+
+def build(config: StackConfig, desired: Graph, plan: Plan, baseline: dict[str, Any]) -> dict[str, Any]:
+    """The reviewed-plan document of one stack."""
+    from fluxform.report.jsonfmt import to_dict
+
+    spec, cfg = inputs_record(config)
+    return {"format": FORMAT, "project": desired.project, "stack": desired.stack,
+            "versions": versions(),
+            "desired": {"digest": graph_digest(desired), "resources": len(desired)},
+            "spec": spec, "config": cfg, "baseline": baseline, "plan": to_dict(plan)}
+
+
+def dumps(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+
+
+def stack_baseline(config: StackConfig) -> tuple[Graph, str, dict[str, Any]]:
+    """`--state-from-stack`: the deployed state of the stack, exported from its backend by the
+    engine boundary, as a baseline graph with its label, and the export itself."""
+    from fluxform.baseline import check_identity
+    from fluxform.engine import PulumiCli
+
+    export = PulumiCli(config.project_dir).export(config.stack)
+    label = f"pulumi state of stack {config.stack} (backend)"
+    graph = state_from_export(export, label)
+    check_identity(graph, config.project, config.stack, label)
+    return graph, label, export
+
+
+def save(target: Path, config: StackConfig, desired: Graph, before: Graph | None, plan: Plan, *,
+         state: str | None, export: Mapping[str, Any] | None) -> None:
+    """Write the reviewed-plan file of a plan made against a state baseline, or none."""
+    from fluxform.planning import write_atomic
+
+    if export is not None:
+        record = baseline_record("state", f"stack {config.stack} (backend)", before, export)
+    elif state:
+        try:
+            doc = json.loads(Path(state).read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # load_state read it a moment ago
+            raise PlanError(f"{state}: cannot read the state export again") from None
+        record = baseline_record("state", f"file {Path(state).name}", before, doc)
+    elif before is None:
+        record = baseline_record("none", "none", None, None)
+    else:
+        raise PlanError("--save-plan needs the deployed state as the baseline "
+                        "(hint: --state-from-stack or --state EXPORT.json, or none for a new stack)")
+    try:
+        write_atomic(target, dumps(build(config, desired, plan, record)))
+    except OSError as exc:
+        raise PlanError(f"--save-plan {target}: cannot write ({exc.strerror}) "
+                        "(hint: check the path and its permissions)") from None
+
+
+# --- reading --------------------------------------------------------------------------------
+
+_SECTIONS: Mapping[str, type | tuple[type, ...]] = {
+    "format": str, "project": str, "stack": str, "versions": dict, "desired": dict,
+    "spec": (dict, type(None)), "config": dict, "baseline": dict, "plan": dict,
+}
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A reviewed-plan file, checked for shape."""
+
+    source: str
+    doc: Mapping[str, Any]
+
+    @property
+    def stack(self) -> str:
+        return str(self.doc["stack"])
+
+    @property
+    def planned_ops(self) -> dict[str, Op]:
+        return {str(c["urn"]): Op(c["op"]) for c in self.doc["plan"].get("changes", [])}
+
+    @property
+    def secret_only(self) -> frozenset[str]:
+        """Updates whose every changed field is secret. A plan cannot tell a changed secret from
+        one merely encrypted anew (the state holds ciphertext, the config its own), so the
+        engine may do the update or leave the resource as it is; both are as reviewed."""
+        return frozenset(str(c["urn"]) for c in self.doc["plan"].get("changes", [])
+                         if c.get("op") == Op.UPDATE.value and c.get("fields")
+                         and all(isinstance(f, dict) and f.get("secret") for f in c["fields"]))
+
+    @property
+    def policy_errors(self) -> int:
+        return sum(1 for f in self.doc["plan"].get("findings", []) if f.get("severity") == "error")
+
+
+def _bad(source: str, field: str, reason: str) -> ReviewedPlanError:
+    return ReviewedPlanError(f"{source}: {field}: {reason} "
+                             "(hint: make one with `fluxform plan --stack S --save-plan FILE`)")
+
+
+def load(path: str) -> Reviewed:
+    """Read and shape-check a reviewed-plan file; every problem is one line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ReviewedPlanError(f"{path}: cannot read the reviewed plan ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise _bad(path, "(file)", "not UTF-8") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _bad(f"{path}:{exc.lineno}", "(file)", f"invalid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise _bad(path, "(file)", "nested too deeply") from None
+    if not isinstance(doc, dict):
+        raise _bad(path, "(top)", "expected an object")
+    if doc.get("format") != FORMAT:
+        raise _bad(path, "format", f"expected {FORMAT!r}, found {str(doc.get('format'))[:40]!r}")
+    for key, kind in _SECTIONS.items():
+        if key not in doc:
+            raise _bad(path, key, "missing")
+        if not isinstance(doc[key], kind):
+            raise _bad(path, key, "wrong type")
+    for section, keys in (("desired", ("digest",)), ("config", ("path", "digest")),
+                          ("baseline", ("kind", "digest", "source"))):
+        for key in keys:
+            if not isinstance(doc[section].get(key), str):
+                raise _bad(path, f"{section}.{key}", "missing or not a string")
+    if doc["baseline"]["kind"] not in ("state", "none"):
+        raise _bad(path, "baseline.kind", "expected 'state' or 'none'")
+    changes = doc["plan"].get("changes")
+    if not isinstance(changes, list):
+        raise _bad(path, "plan.changes", "expected a list")
+    ops = {op.value for op in Op}
+    for index, change in enumerate(changes):
+        if not (isinstance(change, dict) and isinstance(change.get("urn"), str)
+                and change.get("op") in ops):
+            raise _bad(path, f"plan.changes[{index}]", "expected {urn, op} with a known op")
+    return Reviewed(path, doc)
+
+
+# --- the engine's update plan -----------------------------------------------------------------
+
+def urn_type(urn: str) -> str:
+    parts = urn.split("::")
+    return parts[2].rsplit("$", 1)[-1] if len(parts) >= 4 else ""
+
+
+def ignored(urn: str, type_: str = "") -> bool:
+    """Resources a fluxform graph never holds: the stack itself and default providers."""
+    type_ = type_ or urn_type(urn)
+    name = urn.rpartition("::")[2]
+    return type_ == "pulumi:pulumi:Stack" or (
+        type_.startswith("pulumi:providers:") and (name == "default" or name.startswith("default_")))
+
+
+def engine_plan_ops(engine_plan: Mapping[str, Any]) -> dict[str, Any]:
+    """URN -> operation of a `pulumi preview --save-plan` document (DeploymentPlanV1)."""
+    out: dict[str, Any] = {}
+    plans = engine_plan.get("resourcePlans") or {}
+    if not isinstance(plans, dict):
+        raise PlanError("the engine's update plan has no resourcePlans object")
+    for urn, body in plans.items():
+        steps = body.get("steps") if isinstance(body, dict) else None
+        goal = body.get("goal") if isinstance(body, dict) else None
+        type_ = str(goal.get("type", "")) if isinstance(goal, dict) else ""
+        if ignored(urn, type_):
+            continue
+        names = [str(s) for s in steps or ["same"]]
+        unknown = sorted(s for s in names if s not in ENGINE_OPS)
+        ops = {ENGINE_OPS[s] for s in names if s in ENGINE_OPS}
+        if unknown:
+            out[urn] = _Unplanned(unknown[0])
+        elif Op.REPLACE in ops or len(ops) > 1:
+            out[urn] = Op.REPLACE
+        else:
+            out[urn] = ops.pop()
+    return out
+
+
+class _Unplanned(str):
+    """An engine step fluxform never plans (read, import, refresh...): always a mismatch."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def _name(urn: str) -> str:
+    return urn.rpartition("::")[2] or urn
+
+
+def _op_text(op: Any) -> str:
+    return str(op.value if hasattr(op, "value") else op)
+
+
+def compare_ops(planned: Mapping[str, Op], actual: Mapping[str, Any], *, what: str,
+                secret_only: frozenset[str] = frozenset()) -> list[str]:
+    """Every resource whose operation in `actual` is not the reviewed one, one line each.
+    A resource absent from `actual` counts as unchanged (no-op); one of `secret_only` may be
+    updated or unchanged (see Reviewed.secret_only)."""
+    lines = []
+    for urn in sorted(set(planned) | set(actual)):
+        if ignored(urn):
+            continue
+        want = planned.get(urn, Op.NOOP)
+        got = actual.get(urn, Op.NOOP)
+        if urn in secret_only and got in (Op.UPDATE, Op.NOOP):
+            continue
+        if want != got:
+            lines.append(f"{urn_type(urn)} {_name(urn)}: reviewed {want.value}, {what} {_op_text(got)}")
+    return lines
+
+
+# --- the post-apply check ---------------------------------------------------------------------
+
+def event_ops(events: Iterable[Event]) -> dict[str, Any]:
+    """URN -> what the update did, from its completed (resOutputsEvent) steps."""
+    seen: dict[str, set[Any]] = {}
+    for event in events:
+        if (event.kind == "outputs" and event.urn and event.op != "same"
+                and not ignored(event.urn, event.type)):
+            seen.setdefault(event.urn, set()).add(ENGINE_OPS.get(event.op) or _Unplanned(event.op))
+    out: dict[str, Any] = {}
+    for urn, ops in seen.items():
+        if Op.REPLACE in ops:
+            out[urn] = Op.REPLACE
+        elif len(ops) == 1:
+            out[urn] = ops.pop()
+        else:
+            out[urn] = _Unplanned("+".join(sorted(_op_text(o) for o in ops)))
+    return out
+
+
+def residual(after: Graph, desired: Graph) -> list[str]:
+    """What the deployed state still lacks of the desired graph, one line per resource.
+
+    Fields that cannot be compared without decrypting or deploying (secrets, values known only
+    after apply) are left out; every other input must now equal the desired one.
+    """
+    from fluxform.diff import compute_plan
+
+    lines = []
+    for change in compute_plan(after, desired).changes:
+        if change.op == Op.NOOP or ignored(change.urn, change.type):
+            continue
+        if change.op == Op.CREATE:
+            lines.append(f"{change.type} {change.name}: planned, but not in the state")
+        elif change.op == Op.DELETE:
+            lines.append(f"{change.type} {change.name}: in the state, but not in the plan")
+        else:
+            paths = [f.path_text for f in change.fields if not (f.secret or f.unknown)]
+            if paths:
+                shown = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+                lines.append(f"{change.type} {change.name}: differs from the plan at {shown}")
+    return lines
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    operations: list[str]  # operations that were not the reviewed ones
+    state: list[str]       # state that differs from the desired graph
+
+    @property
+    def as_planned(self) -> bool:
+        return not self.operations and not self.state
+
+
+def untouched(reviewed: Reviewed, before: Graph, after: Graph) -> list[str]:
+    """Resources the plan left alone whose deployed inputs changed anyway (state against
+    state, secret markers stripped: a re-encrypted secret is not a change)."""
+    planned = reviewed.planned_ops
+    lines = []
+    for res in before:
+        if planned.get(res.urn, Op.NOOP) != Op.NOOP or res.urn not in after.resources:
+            continue
+        now = after.resources[res.urn]
+        if strip_fingerprints(dict(now.inputs)) != strip_fingerprints(dict(res.inputs)):
+            lines.append(f"{res.type} {res.name}: changed, but the plan left it unchanged")
+    return lines
+
+
+def post_apply_check(reviewed: Reviewed, events: Iterable[Event], before: Graph, after: Graph,
+                     desired: Graph) -> CheckResult:
+    """Every planned operation happened, no unplanned one did, the resources the plan left
+    alone are as they were, and the state holds the desired inputs."""
+    state = untouched(reviewed, before, after)
+    named = {line.partition(": ")[0] for line in state}
+    state += [line for line in residual(after, desired) if line.partition(": ")[0] not in named]
+    return CheckResult(compare_ops(reviewed.planned_ops, event_ops(events), what="applied",
+                                   secret_only=reviewed.secret_only), state)
