@@ -6,18 +6,22 @@ import sys
 
 import click
 
+from fluxform.crds import check_spec
 from fluxform.project import find_project, list_stacks, load_stack
 from fluxform.render import check_tree, render_tree, write_tree
 
 
 def render_stacks(project: str, stacks: list[str]) -> dict[str, tuple[str, dict[str, bytes]]]:
-    """stack -> (spec label, files). Every spec is loaded and rendered before anything is
-    written, so one bad spec stops the run with every tree in OUT untouched."""
+    """stack -> (spec label, files). Every spec is loaded, its Flux objects checked against the
+    CRDs of its pinned Flux (fluxform/crds.py), and rendered before anything is written, so one
+    bad spec stops the run with every tree in OUT untouched."""
     root = find_project(project)
     out: dict[str, tuple[str, dict[str, bytes]]] = {}
     for stack in stacks:
         config = load_stack(root, stack)
-        out[stack] = (config.spec_label, render_tree(config.load_spec(), config.spec_label))
+        spec = config.load_spec()
+        check_spec(spec, config.spec_path)
+        out[stack] = (config.spec_label, render_tree(spec, config.spec_label))
     return out
 
 

@@ -1,17 +1,20 @@
-"""A loose guard against accidental quadratic behaviour: 10,000 resources, every format.
+"""A guard against accidental quadratic behaviour in the diff and the report renderers.
 
-The bound is ten times what this 2-core machine measures (about 0.5 s for diff + markdown),
-so load from other jobs does not make it flaky; it still catches an O(n^2) slip.
+Measured as work, not time (function calls, which machine load does not change): twice the
+resources may cost at most a little over twice the calls, where an O(n^2) slip costs four
+times as many. The bench (bench/run.py) reports the times.
 """
 
 from __future__ import annotations
 
-import time
+import sys
+from collections.abc import Callable
 
+import pytest
 from synthetic import DEPLOY, graph, res
 
 from fluxform.diff import compute_plan
-from fluxform.graph import Resource
+from fluxform.graph import Graph, Resource
 from fluxform.report import FORMATS, render
 
 
@@ -25,16 +28,45 @@ def deployment(i: int, prefix: str, image: str) -> Resource:
             {"name": "side", "image": "proxy:1"}]}}}})
 
 
-def test_ten_thousand_resources_diff_and_render_quickly() -> None:
-    before = graph([deployment(i, "upd", "a") for i in range(9000)] + [deployment(i, "del", "x") for i in range(1000)])
-    after = graph([deployment(i, "upd", "b") for i in range(9000)])
-    start = time.perf_counter()
+def calls(run: Callable[[], object]) -> int:
+    """The Python and C function calls `run` makes."""
+    count = [0]
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        if event in ("call", "c_call"):
+            count[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return count[0]
+
+
+def plans(n: int) -> tuple[Graph, Graph]:
+    """Before and after graphs of n resources: 90% updated, 10% deleted."""
+    updated, deleted = n * 9 // 10, n // 10
+    before = graph([deployment(i, "upd", "a") for i in range(updated)]
+                   + [deployment(i, "del", "x") for i in range(deleted)])
+    return before, graph([deployment(i, "upd", "b") for i in range(updated)])
+
+
+def test_ten_thousand_resources_diff_and_render() -> None:
+    before, after = plans(10_000)
     plan = compute_plan(before, after)
-    markdown = render(plan, "markdown")
-    elapsed = time.perf_counter() - start
-    assert (plan.summary.update, plan.summary.delete) == (9000, 1000) and len(markdown) <= 65536
-    assert elapsed < 5.0, f"diff + markdown took {elapsed:.2f}s"
-    for fmt in FORMATS:
-        start = time.perf_counter()
-        render(plan, fmt)
-        assert time.perf_counter() - start < 5.0, fmt
+    assert (plan.summary.update, plan.summary.delete) == (9000, 1000)
+    assert len(render(plan, "markdown")) <= 65536
+
+
+@pytest.mark.parametrize("fmt", ["diff", *FORMATS])
+def test_diff_and_render_work_grows_linearly(fmt: str) -> None:
+    def work(n: int) -> int:
+        before, after = plans(n)
+        if fmt == "diff":
+            return calls(lambda: compute_plan(before, after))
+        plan = compute_plan(before, after)
+        return calls(lambda: render(plan, fmt))
+
+    small, large = work(1_000), work(2_000)
+    assert large < 2.5 * small, (fmt, small, large)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from conftest import ROOT
 
 from fluxform.graph import Graph, Resource
@@ -43,16 +42,13 @@ def test_rules_carry_id_title_why_and_fix() -> None:
 
 
 def test_current_api_versions_are_the_ones_the_crds_serve() -> None:
-    """FF019's table agrees with ../shared/flux-crds: the only served version of each kind."""
+    """FF019's table agrees with the vendored CRDs of every supported Flux: the storage (current)
+    version of each kind; older served versions are deprecated."""
     from fluxform import crds
 
-    if not crds.crds_dir().is_dir():
-        pytest.skip(f"Flux CRDs not found at {crds.crds_dir()}")
-    served: dict[str, set[str]] = {}
-    for api, kind in crds.schemas():
-        served.setdefault(kind, set()).add(api)
-    assert served == {kind: {CURRENT_API[kind]} for kind in served}
-    assert set(CURRENT_API) == set(served)
+    for crd_set in crds.crd_sets():
+        current = {v.kind: v.api_version for v in crds.versions(crd_set).values() if v.storage}
+        assert current == CURRENT_API, crd_set
 
 
 def test_graph_objects_keep_their_parent() -> None:
