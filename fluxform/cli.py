@@ -2,8 +2,10 @@
 
 Each subcommand lives in fluxform/commands/<name>.py and exposes a click command named
 `command`; it parses arguments, calls one library function and hands the result to a
-renderer. Errors derived from FluxformError print as one line and exit 1 (a traceback
-only with --debug); click usage errors keep click's own exit code 2.
+renderer. Every error prints as one line on stderr and exits 1: errors derived from
+FluxformError (a traceback only with --debug), click's usage errors (exit 1, not click's
+2: with `plan --detailed-exitcode` 2 means "changes") and OS errors such as an unwritable
+`--out`. Control characters in a message are escaped, never echoed raw.
 """
 
 from __future__ import annotations
@@ -15,11 +17,12 @@ from typing import Any
 
 import click
 
-from fluxform.errors import FluxformError
+from fluxform.errors import MAX_LINE, FluxformError, cut, printable
 
 # subcommand name -> module under fluxform.commands
 SUBCOMMANDS: dict[str, str] = {
     "plan": "plan",
+    "apply": "apply",
     "check": "check",
     "render": "render",
     "schema": "schema",
@@ -59,9 +62,14 @@ def main(argv: list[str] | None = None) -> Any:
         return cli.main(args=argv, prog_name="fluxform", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:  # bare `fluxform`: the help, as click does
         exc.show()
-        sys.exit(exc.exit_code)
+        sys.exit(2)
+    except click.ClickException as exc:
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (hint: {ctx.command_path} --help)" if ctx is not None else ""
+        click.echo(f"error: {cut(printable(exc.format_message()), MAX_LINE)}{hint}", err=True)
+        sys.exit(1)
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as other CLI tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -78,9 +86,9 @@ def main(argv: list[str] | None = None) -> Any:
     except OSError as exc:  # unwritable --out, full disk...: one line, never a traceback
         if debug:
             raise
-        where = f"{exc.filename}: " if exc.filename else ""
-        click.echo(f"error: {where}{exc.strerror or exc} (hint: check the path and free space)",
-                   err=True)
+        where = f"{printable(str(exc.filename))[:200]}: " if exc.filename else ""
+        click.echo(f"error: {where}{printable(exc.strerror or str(exc))[:100]} "
+                   "(hint: check the path and free space)", err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

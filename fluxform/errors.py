@@ -6,14 +6,34 @@ and a short, already-validated token such as a name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+MAX_LINE = 300
+"""Longest error line printed; longer ones are cut in the middle of what they quote."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """`text` safe for one terminal line: newlines and tabs become spaces, every other control
+    character (ANSI escapes, carriage returns, bidi overrides) an escape such as `\\x1b`."""
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, keeping its start and end around '...'."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 3) * 2 // 3
+    return text[:head] + "..." + text[len(text) - (limit - 3 - head):]
 
 
 class FluxformError(Exception):
     """Base of every error fluxform reports as one line (exit code 1)."""
 
     def one_line(self) -> str:
-        return str(self).replace("\n", " ")
+        return cut(printable(str(self)), MAX_LINE)
 
 
 @dataclass
@@ -30,10 +50,10 @@ class SpecError(FluxformError):
         super().__init__(self.__str__())
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        field = f" {self.field}:" if self.field else ""
-        hint = f" (hint: {self.hint})" if self.hint else ""
-        return f"{where}:{field} {self.reason}{hint}"
+        where = f"{cut(self.file, 100)}:{self.line}" if self.line else cut(self.file, 100)
+        field = f" {cut(self.field, 100)}:" if self.field else ""
+        hint = f" (hint: {cut(self.hint, 200)})" if self.hint else ""
+        return f"{where}:{field} {cut(self.reason, 200)}{hint}"
 
 
 class ConfigError(FluxformError):

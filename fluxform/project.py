@@ -6,8 +6,14 @@ shows as changed, and its key is marked secret. Plain values become strings the 
 stores them (non-string YAML values JSON-encoded); keys without a namespace get the project
 name; the project's own `config:` block supplies defaults.
 
-This module must not import the spec package at load time: the `--base-ref` driver imports
-it from the current tree while the other revision's spec loader is the one that must run.
+Both files are read by the spec's YAML reader (fluxform.spec.loader.parse_yaml), so they get
+the spec's guarantees: at most 1 MiB, UTF-8, no anchors, aliases or custom tags, nesting of
+at most 32 levels, plain decimal numbers only; every problem is one `FILE:LINE: key: reason`.
+
+The reader is bound when this module loads: the `--base-ref` driver (fluxform.stackrun)
+imports this module from the current tree, so the stack config is read by the current
+reader, and then drops every other fluxform module, so the other revision's program still
+runs that revision's own spec loader.
 """
 
 from __future__ import annotations
@@ -20,9 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from fluxform.errors import ConfigError
+from fluxform.errors import ConfigError, SpecError
+from fluxform.spec.loader import MAX_BYTES, parse_yaml
 
 if TYPE_CHECKING:
     from fluxform.spec import Spec
@@ -87,30 +92,39 @@ def find_project(start: str | Path = ".") -> Path:
     raise ConfigError(f"no Pulumi.yaml in {here} or its parents (hint: pass --project DIR)")
 
 
-def _read_yaml(path: Path, label: str) -> dict[str, Any]:
+Lines = dict[tuple[str | int, ...], int]
+
+
+def _read_yaml(path: Path, label: str, lines: Lines | None = None) -> dict[str, Any]:
+    """The top mapping of a YAML file ({} when empty); `lines` receives the line of each key."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{label}: file not found") from None
     except OSError as exc:
         raise ConfigError(f"{label}: cannot read ({exc.strerror})") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f"{label}:{line + 1}" if line is not None else label
-        raise ConfigError(f"{where}: invalid YAML (hint: check indentation and quoting)") from None
+    try:
+        data, where = parse_yaml(raw, label)
+    except SpecError as exc:  # same words, as a config error
+        raise ConfigError(str(exc)) from None
+    if lines is not None:
+        lines.update(where)
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{label}: expected a mapping at the top (hint: see Pulumi.dev.yaml)")
+        raise ConfigError(f"{label}:{where.get((), 1)}: expected a mapping at the top "
+                          "(hint: see Pulumi.dev.yaml)")
     return data
 
 
-def _section(doc: dict[str, Any], key: str, label: str) -> dict[Any, Any]:
+def _section(doc: dict[str, Any], key: str, label: str, lines: Lines | None = None) -> dict[Any, Any]:
     value = doc.get(key)
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ConfigError(f"{label}: '{key}' must be a mapping of config keys to values")
+        where = f"{label}:{lines[(key,)]}" if lines and (key,) in lines else label
+        raise ConfigError(f"{where}: {key}: must be a mapping of config keys to values")
     return value
 
 
@@ -123,7 +137,8 @@ class _Project:
 
 
 def _project(root: Path) -> _Project:
-    doc = _read_yaml(root / "Pulumi.yaml", "Pulumi.yaml")
+    lines: Lines = {}
+    doc = _read_yaml(root / "Pulumi.yaml", "Pulumi.yaml", lines)
     name = doc.get("name")
     if not isinstance(name, str) or not name:
         raise ConfigError("Pulumi.yaml: 'name' is missing or not a string (hint: name: fluxform)")
@@ -132,7 +147,7 @@ def _project(root: Path) -> _Project:
     if not isinstance(main, str) or not isinstance(stack_dir, str):
         raise ConfigError("Pulumi.yaml: 'main' and 'stackConfigDir' must be strings")
     return _Project(name=name, main=root / main, stack_dir=root / stack_dir,
-                    config=_section(doc, "config", "Pulumi.yaml"))
+                    config=_section(doc, "config", "Pulumi.yaml", lines))
 
 
 def project_name(project_dir: Path) -> str:
@@ -168,15 +183,21 @@ def _redacted(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _as_string(value: Any) -> str:
+def _as_string(value: Any, where: str = "") -> str:
     """How Pulumi stores a config value: strings as they are, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # .inf / .nan: not JSON
+        raise ConfigError(f"{where}: not a finite number (hint: quote it if you mean the "
+                          "text)") from None
 
 
 def _full_key(key: Any, project: str, label: str) -> str:
     if not isinstance(key, str) or not key or key.count(":") > 1:
         raise ConfigError(f"{label}: config key {str(key)[:60]!r} is not 'name' or "
-                          "'namespace:name' (hint: quote it as a string)")
+                          "'namespace:name' (hint: write it as namespace:name)")
     return key if ":" in key else f"{project}:{key}"
 
 
@@ -214,14 +235,18 @@ def load_stack(project_dir: str | Path, stack: str) -> StackConfig:
                 continue
         config[full] = _as_string(value)
     plain_keys: set[str] = set()
-    for key, value in _section(_read_yaml(stack_path, label), "config", label).items():
-        full = _full_key(key, project.name, label)
+    lines: Lines = {}
+    line_of: dict[str, int] = {}
+    for key, value in _section(_read_yaml(stack_path, label, lines), "config", label, lines).items():
+        where = f"{label}:{lines.get(('config', key), 1)}"
+        full = _full_key(key, project.name, where)
+        line_of[full] = lines.get(("config", key), 1)
         plain, secret = _redacted(value)
-        config[full] = _as_string(plain)
+        config[full] = _as_string(plain, f"{where}: {full}")
         (secrets if secret else plain_keys).add(full)
     for full in sorted(declared_secret & plain_keys):
-        raise ConfigError(f"{label}: {full} is declared secret in Pulumi.yaml but stored in "
-                          f"plain text (hint: pulumi config set --secret {full} ...)")
+        raise ConfigError(f"{label}:{line_of[full]}: {full}: declared secret in Pulumi.yaml but "
+                          f"stored in plain text (hint: pulumi config set --secret {full} ...)")
     main = project.main
     if main.is_dir():
         if not (main / "__main__.py").is_file():

@@ -1,7 +1,13 @@
-"""Credential rules: authenticated receivers, strong tokens, least-privilege deploy keys."""
+"""Credential rules: authenticated receivers, strong tokens, least-privilege deploy keys, and
+no credentials in plain sight (Helm values, URLs)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fluxform.graph import is_marker
 from fluxform.policy.model import Context, Hits, PolicyObject, missing, of, sub, text
 
 MIN_TOKEN_BYTES = 32
@@ -65,3 +71,86 @@ def image_automation_branch(objs: list[PolicyObject], ctx: Context) -> Hits:
         push = text(sub(o.spec, "git", "push", "branch")) or checkout
         if checkout and push == checkout:
             yield o.subject, f"{o.label} pushes to the production branch {checkout}"
+
+
+HELM_RELEASE_PULUMI = "kubernetes:helm.sh/v3:Release"
+# `scheme://user:password@host`: a URL carrying a password. `ssh://git@host` (a user, no
+# password) is the normal form of a Git URL and is fine.
+URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
+# Words of a Helm value key that name a credential, and compounds ending in `key` that do.
+SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "token", "secret",
+                          "credential", "credentials", "apikey", "privatekey", "accesskey",
+                          "secretkey", "clientsecret"})
+SECRET_KEY_COMPOUNDS = frozenset({"api", "private", "access", "secret", "client", "license",
+                                  "encryption", "signing", "master", "auth"})
+# Words that make such a key a *reference* to a Secret (`existingSecret`, `secretName`,
+# `tokenSecretRef`, `passwordKey`), which is the recommended form, or a non-secret setting.
+REFERENCE_WORDS = frozenset({"existing", "name", "ref", "file", "path", "key", "enabled",
+                             "enable", "length", "mount", "create", "annotations", "labels",
+                             "keys", "names", "type", "provider", "env", "source", "from"})
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+
+
+def url_with_password(value: Any, path: str = "") -> Iterator[str]:
+    """The paths (never the values) of every string in `value` holding `user:pass@` in a URL."""
+    if isinstance(value, str):
+        if URL_WITH_PASSWORD.search(value):
+            yield path or "(value)"
+    elif isinstance(value, dict) and not is_marker(value):
+        for key in sorted(value, key=str):
+            yield from url_with_password(value[key], f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from url_with_password(item, f"{path}[{index}]")
+
+
+def secret_looking(key: str) -> bool:
+    """True for a Helm value key that names a credential (`password`, `adminPassword`,
+    `api_key`, `auth.token`), False for references to Secrets (`existingSecret`, `secretName`,
+    `passwordKey`) and settings (`tokenLength`)."""
+    words = [w.lower() for w in _WORD.findall(key)]
+    if words == ["key"] or (len(words) > 1 and words[-1] == "key"
+                            and words[-2] in SECRET_KEY_COMPOUNDS):
+        return True
+    if not words or words[0] == "existing" or any(w in REFERENCE_WORDS for w in words[1:]):
+        return False
+    return any(w in SECRET_WORDS for w in words)
+
+
+def _plain_secrets(values: Any, path: str = "") -> Iterator[str]:
+    """Paths of non-empty plain strings under secret-looking keys of Helm values."""
+    if isinstance(values, dict) and not is_marker(values):
+        for key in sorted(values, key=str):
+            item, where = values[key], f"{path}.{key}" if path else str(key)
+            if isinstance(item, str) and item and isinstance(key, str) and secret_looking(key):
+                yield where
+            else:
+                yield from _plain_secrets(item, where)
+    elif isinstance(values, list):
+        for index, item in enumerate(values):
+            yield from _plain_secrets(item, f"{path}[{index}]")
+
+
+def _short(path: str) -> str:
+    return path if len(path) <= 80 else path[:77] + "..."
+
+
+def plain_credentials(objs: list[PolicyObject], ctx: Context) -> Hits:
+    """FF020: a Helm value under a secret-looking key in plain text, or a URL with a password
+    (sources, providers, Helm values). Messages name the path, never the value."""
+    for o in objs:
+        if o.is_kubernetes and o.kind == "HelmRelease":
+            values, label = o.spec.get("values"), o.label
+        elif o.type == HELM_RELEASE_PULUMI:
+            values, label = o.props.get("values"), f"Helm release {o.name}"
+        else:
+            values, label = None, o.label
+        for where in _plain_secrets(values):
+            yield o.subject, f"{label} sets the secret-looking value {_short(where)} in plain text"
+        urls = {"GitRepository": "url", "HelmRepository": "url", "OCIRepository": "url",
+                "Bucket": "endpoint", "Provider": "address"}
+        field = urls.get(o.kind) if o.is_kubernetes else None
+        for where in url_with_password(o.spec.get(field) if field else None, f"spec.{field}"):
+            yield o.subject, f"{label} has a password in the URL at {where}"
+        for where in url_with_password(values, "values"):
+            yield o.subject, f"{label} has a password in a URL at {_short(where)}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from fluxform.policy.credentials import (
     deploy_key_read_only,
     image_automation_branch,
+    plain_credentials,
     receiver_auth,
     token_length,
 )
@@ -20,7 +21,11 @@ from fluxform.policy.schedule import depends_on, reconcile_interval, source_inte
 from fluxform.policy.tenancy import (
     cluster_admin,
     cluster_role_binding,
+    container_defaults,
     cross_namespace,
+    network_isolation,
+    pod_security,
+    pod_security_level,
     service_account,
 )
 from fluxform.policy.versions import api_versions, exact_chart, floating_chart
@@ -105,5 +110,33 @@ RULES: tuple[Rule, ...] = (
          "cluster rejects the object",
          "move to the current API version (source v1, kustomize v1, helm v2, "
          "notification v1beta3, Receiver v1)", api_versions),
+    Rule("FF020", "no credentials in Helm values or URLs", "error", "error",
+         "Helm values and URLs are plain text in the plan, the Pulumi state, the rendered "
+         "fleet repository and the cluster's HelmRelease objects; a password or token there "
+         "is readable by everyone who can read any of them",
+         "put the credential in a Secret and reference it: spec.valuesFrom (kind: Secret) on "
+         "the HelmRelease, the chart's existingSecret, or secretRef on sources and providers",
+         plain_credentials),
+    Rule("FF021", "tenant namespaces enforce Pod Security", "error", "error",
+         "without an enforce label the cluster default (usually privileged) applies: a tenant "
+         "with admin in its namespace can run privileged, hostPath or host-network pods",
+         "label the namespace pod-security.kubernetes.io/enforce (spec: tenants[].pod_security)",
+         pod_security),
+    Rule("FF022", "tenant Pod Security is restricted", "warning", "warning",
+         "baseline and privileged admit pods that run as root or escalate privileges; an "
+         "exception should be visible in every plan",
+         "enforce restricted, or keep the exception deliberate (severity off per stack)",
+         pod_security_level),
+    Rule("FF023", "tenant namespaces deny network traffic by default", "warning", "error",
+         "without a default-deny NetworkPolicy any pod in the cluster reaches the tenant's "
+         "pods, and the tenant's pods reach everything",
+         "keep tenants[].network_policy enabled (default-deny, traffic inside the namespace "
+         "allowed)", network_isolation),
+    Rule("FF024", "quota-constrained tenant namespaces give containers defaults", "error",
+         "error",
+         "a ResourceQuota on requests or limits refuses every pod that does not state them; "
+         "a LimitRange with defaults lets the tenant's pods be admitted",
+         "add a LimitRange with defaultRequest/default (created with the tenant when the quota "
+         "constrains requests or limits)", container_defaults),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}

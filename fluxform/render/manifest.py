@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from fluxform.errors import RenderError
 
@@ -33,26 +35,66 @@ def digests(files: Mapping[str, bytes]) -> dict[str, str]:
     return {rel: digest(content) for rel, content in sorted(files.items())}
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_LABEL = re.compile(r"[^\x00-\x1f\x7f-\x9f\\]{1,500}")
+MAX_BYTES = 16 * 1024 * 1024
+
+
+def plain_path(rel: str) -> bool:
+    """A normalized relative POSIX path inside the tree: no `..`, no absolute path, no
+    backslash or control character, not the manifest itself."""
+    path = PurePosixPath(rel)
+    return bool(_LABEL.fullmatch(rel)) and not path.is_absolute() and str(path) == rel \
+        and ".." not in path.parts and path.parts[0] != MANIFEST
+
+
+def _why_damaged(data: object) -> str | None:
+    """What is wrong with a parsed manifest (None: nothing). The manifest sits in a checkout
+    anyone with push access can edit, so every path in it is confined to the tree."""
+    if not isinstance(data, dict) or data.get("version") != VERSION:
+        return f"not version {VERSION}"
+    renders = data.get("renders")
+    if not isinstance(renders, dict):
+        return "renders: expected an object"
+    for spec, files in renders.items():
+        if not _LABEL.fullmatch(spec):
+            return "renders: a spec label is empty, too long or holds control characters"
+        if not isinstance(files, dict):
+            return "renders: expected an object of paths per spec"
+        for rel, digest_ in files.items():
+            if not plain_path(rel):
+                return "renders: a path is not a plain relative path inside the tree"
+            if not isinstance(digest_, str) or not _SHA256.fullmatch(digest_):
+                return "renders: a digest is not 64 hexadecimal digits"
+    return None
+
+
 def read(out: Path) -> Renders:
     """The manifest's renders; {} when there is none. A damaged one is an error, not {}:
     treating it as empty would silently turn every generated file into a "user" file."""
     path = out / MANIFEST
+    hint = "(hint: restore it from Git, or delete it to re-adopt the tree)"
+    if path.is_symlink():
+        raise RenderError(f"{path}: is a symlink; fluxform never reads or writes through one {hint}")
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
         return {}
-    try:
-        data = json.loads(raw)
-        renders = data["renders"] if data.get("version") == VERSION else None
-        if not isinstance(renders, dict) or not all(
-                isinstance(files, dict) and all(isinstance(k, str) and isinstance(v, str)
-                                                for k, v in files.items())
-                for files in renders.values()):
-            raise ValueError("unexpected shape")
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise RenderError(f"{path}: not a fluxform render manifest (version {VERSION}) "
-                          "(hint: restore it from Git, or delete it to re-adopt the tree)") from None
-    return {str(spec): dict(files) for spec, files in renders.items()}
+    except OSError as exc:
+        raise RenderError(f"{path}: cannot read ({exc.strerror}) {hint}") from None
+    data: Any = None
+    if len(raw) > MAX_BYTES:
+        why: str | None = "larger than 16 MiB"
+    else:
+        try:
+            data = json.loads(raw)
+            why = _why_damaged(data)
+        except (ValueError, RecursionError):  # invalid JSON or UTF-8, absurd nesting
+            why = "invalid JSON"
+    if why is not None:
+        raise RenderError(f"{path}: not a fluxform render manifest ({why}) {hint}")
+    return {str(spec): dict(files) for spec, files in data["renders"].items()}
 
 
 def encode(renders: Renders) -> bytes:

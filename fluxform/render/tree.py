@@ -80,9 +80,22 @@ def refuse_secret(doc: dict[str, Any]) -> None:
                           "(hint: reference it by name with secretRef)")
 
 
+def refuse_url_credentials(doc: dict[str, Any]) -> None:
+    """Raise if a string in `doc` is a URL with `user:password@`: the rendered tree is committed
+    to Git. The message names the object and the path, never the value."""
+    from fluxform.policy.credentials import url_with_password
+
+    for where in url_with_password(doc):
+        name = (doc.get("metadata") or {}).get("name", "?")
+        raise RenderError(f"refusing to render {doc.get('kind', '?')} {name}: {where} holds a URL "
+                          "with a password (hint: keep credentials in a Secret and reference it)")
+
+
 def dump(doc: dict[str, Any], spec_label: str) -> bytes:
-    """One YAML document, header first. Refuses a Secret whatever put it in the list."""
+    """One YAML document, header first. Refuses a Secret whatever put it in the list, and a
+    URL with a password in it."""
     refuse_secret(doc)
+    refuse_url_credentials(doc)
     body: str = yaml.dump(_ordered(doc), Dumper=_Dumper, sort_keys=False,
                           default_flow_style=False, allow_unicode=True, width=100)
     return (header(spec_label) + body).encode("utf-8")

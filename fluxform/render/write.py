@@ -68,9 +68,19 @@ def spec_label_of(files: Mapping[str, bytes]) -> str:
 
 def _plain_rel(rel: str) -> bool:
     """A normalized relative path inside the tree, clear of the manifest and the stages."""
-    path = PurePosixPath(rel)
-    return bool(rel) and not path.is_absolute() and str(path) == rel and ".." not in path.parts \
-        and path.parts[0] != MANIFEST and not path.parts[0].startswith(STAGE_PREFIX)
+    return mf.plain_path(rel) and not PurePosixPath(rel).parts[0].startswith(STAGE_PREFIX)
+
+
+def _symlink_on(out: Path, rel: str) -> str | None:
+    """The first part of `rel` (a parent directory or the file itself) that is a symlink in
+    `out`, if any: fluxform never writes, reads or deletes through one, so a link planted in
+    the fleet checkout cannot point a render at files outside it."""
+    parts = PurePosixPath(rel).parts
+    for end in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:end])
+        if (out / prefix).is_symlink():
+            return prefix
+    return None
 
 
 def _blocked(out: Path, rel: str) -> str | None:
@@ -93,6 +103,11 @@ def _plan(files: Mapping[str, bytes], out: Path, label: str) -> _Plan:
     mine = header(label).encode()
     plan = _Plan(label, renders, _read(out / MANIFEST))
     for rel, content in sorted(files.items()):
+        if (link := _symlink_on(out, rel)) is not None:
+            plan.conflicts.append(f"{rel}: {link} is a symlink; fluxform never writes through "
+                                  "one (hint: replace it with a plain directory or file)")
+            plan.lines.append(f"! {rel} ({link} is a symlink)")
+            continue
         if (why := _blocked(out, rel)) is not None:
             plan.conflicts.append(why)
             continue
@@ -113,6 +128,11 @@ def _plan(files: Mapping[str, bytes], out: Path, label: str) -> _Plan:
                                   "it away; fluxform never overwrites your files)")
     leaving: dict[str, str] = {}  # stale and still ours: listed in the journal until removed
     for rel in sorted(set(ours) - set(files)):
+        if _plain_rel(rel) and (link := _symlink_on(out, rel)) is not None:
+            plan.conflicts.append(f"{rel}: {link} is a symlink; fluxform never deletes through "
+                                  "one (hint: replace it with a plain directory or file)")
+            plan.lines.append(f"! {rel} ({link} is a symlink)")
+            continue
         current = _read(out / rel) if _plain_rel(rel) else None
         if current is not None and (mf.digest(current) == ours[rel] or current.startswith(mine)):
             plan.stale.append(rel)

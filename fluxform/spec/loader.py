@@ -54,6 +54,13 @@ _COLLECTION_TAGS = (None, "!", _CORE + "map", _CORE + "seq")
 _NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TAB_INDENT = re.compile(r"^[ \t]*\t", re.MULTILINE)
 _SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# Numbers whose digits mean the same in YAML 1.1 (PyYAML), YAML 1.2 and JSON. YAML 1.1 also
+# reads octal (`017` = 15), binary (`0b101`), hex (`0x_1`), base 60 (`1:30` = 90) and digits
+# with `_`; those are refused with a hint to quote, as an unquoted `2.17` is. (`.inf` and
+# `.nan` mean the same everywhere; the validator refuses them where a number must be finite.)
+_PLAIN_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+_PLAIN_FLOAT = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+                          r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
 
 
 def shorten(text: str, limit: int = 40) -> str:
@@ -245,9 +252,14 @@ class _Builder:
             raise self.fail(line, path, f"YAML tag {_show_tag(tag)} is not allowed", "remove the tag")
         if tag in (_CORE + "int", _CORE + "float") and len(event.value) > MAX_NUMBER_CHARS:
             raise self.fail(line, path, f"number longer than {MAX_NUMBER_CHARS} characters", "quote it")
+        plain = _PLAIN_INT if tag == _CORE + "int" else _PLAIN_FLOAT if tag == _CORE + "float" else None
+        if plain is not None and event.value and not plain.fullmatch(event.value):
+            raise self.fail(line, path, f"{shorten(event.value)!r} is a YAML 1.1 number form "
+                            "(octal, binary, hex, base 60 or '_') whose value differs "
+                            "between YAML versions", "quote it, or write a plain decimal number")
         try:
             return construct(self.loader, yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark))
-        except (ValueError, KeyError, yaml.YAMLError):
+        except (ValueError, KeyError, IndexError, yaml.YAMLError):
             raise self.fail(line, path, f"not a valid {_show_tag(tag)} value", "remove the tag") from None
 
 
@@ -310,6 +322,15 @@ def _read(text: str, filename: str) -> _Builder:
     finally:
         loader.dispose()
     return builder
+
+
+def parse_yaml(raw: bytes, filename: str) -> tuple[Any, dict[Path, int]]:
+    """Any small YAML file under the spec's guarantees (size, encoding, no anchors or custom
+    tags, depth, node count, plain numbers): its value (None when empty) and the line of every
+    key and item. The stack config (fluxform.project) is read with it too."""
+    text = decode(raw, filename)
+    builder = _read_fast(text, filename) or _read(text, filename)
+    return builder.root, builder.lines
 
 
 def parse(raw: bytes, filename: str) -> Document:

@@ -100,3 +100,71 @@ def test_unknown_revision_and_no_repository(tmp_path: Path, repo: Path,
     assert_one_line_error(runs[0], "git rev-parse: fatal: not a git repository")
     assert_one_line_error(runs[1], "--base-ref no-such-ref: unknown revision (hint: fetch it")
     assert_one_line_error(runs[2], "--base-ref '--output=x' is not a Git revision")
+
+
+ENV_PROGRAM = ("import os, pulumi_kubernetes as k8s\n"
+               "k8s.core.v1.ConfigMap('env', metadata={'name': 'env'},\n"
+               "    data={k: v for k, v in os.environ.items()})\n")
+
+
+HEAD_PROGRAM = ("import pulumi_kubernetes as k8s\n"
+                "k8s.core.v1.ConfigMap('env', metadata={'name': 'env'}, data={'head': '1'})\n")
+
+
+def one_error_line(run: Run, *needles: str) -> None:
+    """Exit 1 and exactly one `error:` line holding the needles (other stderr lines are notes)."""
+    errors = [line for line in run.err.splitlines() if line.startswith("error")]
+    assert run.code == 1 and len(errors) == 1 and "Traceback" not in run.err, run
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+
+
+def stand_in_repo(tmp_path: Path, base_program: str, head_program: str = HEAD_PROGRAM,
+                  extra: dict[str, str] | None = None) -> Path:
+    root = stand_in_project(tmp_path / "repo", base_program)
+    for link, target in (extra or {}).items():
+        (root / link).symlink_to(target)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    (root / "prog" / "__main__.py").write_text(head_program)
+    return root
+
+
+def test_the_base_program_sees_no_token_of_the_planner(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    root = stand_in_repo(tmp_path, ENV_PROGRAM)
+    canaries = {"GITHUB_TOKEN": "CANARY-gh-token-77a1", "PULUMI_CONFIG_PASSPHRASE": "CANARY-pass-03bd",
+                "AWS_SECRET_ACCESS_KEY": "CANARY-aws-91fe"}
+    for key, value in canaries.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    run = fluxform_here(capsys, "plan", "--project", str(root), "--stack", "dev", "--base-ref", "main",
+                        "--format", "json", "--detailed-exitcode")
+    assert run.code == 2, run.err
+    base = {f["path"].removeprefix("data."): f["before"] for c in json.loads(run.out)["changes"]
+            for f in c["fields"] if f["path"].startswith("data.")}
+    seen = {k for k, v in base.items() if v is not None}  # keys the base program saw
+    assert "LC_ALL" in seen and "PATH" in seen and "PYTHONPATH" in seen
+    assert not seen & set(canaries), seen
+    assert not any(v in run.out + run.err for v in canaries.values())
+
+
+def test_an_absolute_symlink_in_the_base_tree_is_one_line(tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    root = stand_in_repo(tmp_path, ENV_PROGRAM, extra={"passwd": "/etc/passwd"})
+    run = fluxform_here(capsys, "plan", "--project", str(root), "--stack", "dev", "--base-ref", "main")
+    one_error_line(run, "the base tree holds passwd is an absolute symlink (refused)")
+
+
+@pytest.mark.parametrize("program, needle", [
+    ("import os\nos._exit(0)\n", "it exited before the capture wrote its graph"),
+    ("import sys\nsys.exit(0)\n", "it called sys.exit(0)"),
+    ("x = 1\n", "it registered no resources"),
+], ids=["os-exit", "sys-exit", "nothing-registered"])
+def test_a_base_program_that_stops_early_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     program: str, needle: str) -> None:
+    root = stand_in_repo(tmp_path, program)
+    run = fluxform_here(capsys, "plan", "--project", str(root), "--stack", "dev", "--base-ref", "main",
+                        "--detailed-exitcode")
+    one_error_line(run, "capture of the base revision failed", "did not finish", needle)

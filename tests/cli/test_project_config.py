@@ -79,13 +79,13 @@ def test_stack_config_dir_and_qualified_stack_names(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("pulumi_yaml, stack_yaml, stack, message", [
     ("name: proj\nmain: prog/\n", "config: [1, 2]\n", "dev",
-     "Pulumi.dev.yaml: 'config' must be a mapping"),
+     "Pulumi.dev.yaml:1: config: must be a mapping"),
     ("name: proj\nmain: prog/\n", "config:\n  a: b\n c: d\n", "dev",
-     "Pulumi.dev.yaml:3: invalid YAML (hint:"),
+     "Pulumi.dev.yaml:3: invalid YAML: expected <block end>"),
     ("name: proj\nmain: prog/\n", "- just\n- a list\n", "dev",
-     "Pulumi.dev.yaml: expected a mapping at the top"),
+     "Pulumi.dev.yaml:1: expected a mapping at the top"),
     ("name: proj\nmain: prog/\n", "config:\n  a:b:c: x\n", "dev",
-     "Pulumi.dev.yaml: config key 'a:b:c' is not"),
+     "Pulumi.dev.yaml:2: config key 'a:b:c' is not"),
     ("name: proj\nmain: prog/\n", "config: {}\n", "prod",
      "Pulumi.prod.yaml: no such stack (hint: stacks here: dev)"),
     ("name: proj\nmain: prog/\n", "config: {}\n", "../../etc/passwd",
@@ -94,7 +94,7 @@ def test_stack_config_dir_and_qualified_stack_names(tmp_path: Path) -> None:
     ("name: proj\nmain: nowhere/\n", "config: {}\n", "dev", "Pulumi.yaml: main: nowhere does not exist"),
     ("name: proj\nmain: prog/\nconfig:\n  token:\n    type: string\n    secret: true\n",
      "config:\n  token: in-the-clear\n", "dev",
-     "Pulumi.dev.yaml: proj:token is declared secret in Pulumi.yaml but stored in plain text"),
+     "Pulumi.dev.yaml:2: proj:token: declared secret in Pulumi.yaml but stored in plain text"),
 ], ids=["config-not-mapping", "bad-yaml", "top-not-mapping", "bad-key", "unknown-stack",
         "path-in-stack-name", "no-project-name", "missing-main", "secret-in-clear"])
 def test_bad_project_files_name_the_file(tmp_path: Path, pulumi_yaml: str, stack_yaml: str,

@@ -27,7 +27,7 @@ from policy_builders import (
 )
 
 from fluxform.graph import UNKNOWN, secret_marker
-from fluxform.policy import RULES, Context, evaluate, objects_from_rendered
+from fluxform.policy import RULES, Context, PolicyObject, evaluate, objects_from_rendered
 from fluxform.policy.model import ImageAutomation
 
 PROD = Context(production=True)
@@ -145,6 +145,19 @@ CASES: list[tuple[str, str, list[Any], Context, bool]] = [
     ("FF019", "helmrelease-v2beta1", [k8s("HelmRelease", "helm.toolkit.fluxcd.io/v2beta1", "team-a", "h", {})], DEV, True),
     ("FF019", "receiver-v1beta3", [k8s("Receiver", "notification.toolkit.fluxcd.io/v1beta3", "flux-system", "r", {})], DEV, True),
     ("FF019", "source-v1beta2", [k8s("HelmRepository", "source.toolkit.fluxcd.io/v1beta2", "flux-system", "h", {})], DEV, True),
+    ("FF020", "plain-values", [release(values={"replicaCount": 2, "ingress": {"enabled": True}})], DEV, False),
+    ("FF020", "references-to-secrets", [release(values={"auth": {"existingSecret": "db", "secretName": "db", "passwordKey": "pw",
+                                                                 "tokenLength": 32, "password": ""}})], DEV, False),
+    ("FF020", "ssh-git-url", [git(), helm_repo(url="https://charts.example.com/x@1")], DEV, False),
+    ("FF020", "secret-marker-password", [release(values={"password": secret_marker("x")})], DEV, False),
+    ("FF020", "password-in-values", [release(values={"db": {"adminPassword": "CANARY-pw"}})], DEV, True),
+    ("FF020", "api-key-in-list", [release(values={"env": [{"api_key": "CANARY-k"}]})], DEV, True),
+    ("FF020", "token-in-pulumi-helm", [PolicyObject(pulumi_helm("2.0.0").type, pulumi_helm("2.0.0").subject, "flux",
+                                                    {**pulumi_helm("2.0.0").props, "values": {"token": "CANARY-t"}})], DEV, True),
+    ("FF020", "git-url-with-password", [git(url="https://bot:CANARY-pw@github.com/acme/fleet")], DEV, True),
+    ("FF020", "helm-repo-url-with-password", [helm_repo(url="https://u:CANARY-pw@charts.example.com")], DEV, True),
+    ("FF020", "provider-address-with-password", [k8s("Provider", NOTE, "flux-system", "p", {"type": "generic", "address": "https://u:CANARY@hooks.example.com"})], DEV, True),
+    ("FF020", "url-in-values", [release(values={"upstream": "redis://:CANARY-pw@redis:6379"})], DEV, True),
 ]
 assert NOTE and SRC  # builders' API constants, imported for readers
 
@@ -165,6 +178,17 @@ def test_rule(rule: str, objects: list[Any], ctx: Context, fires: bool) -> None:
     for f in found:
         assert f.message and f.hint and f.subject
         assert "$fluxform" not in f.message
+
+
+def test_credential_findings_never_quote_the_credential() -> None:
+    for rule, case, objects, ctx, fires in CASES:
+        if rule == "FF020" and fires:
+            found = findings_of(rule, objects, ctx)
+            assert found and all("CANARY" not in f.message + f.subject + f.hint for f in found), case
+    (finding,) = findings_of("FF020", [release(values={"db": {"adminPassword": "CANARY-pw"}})], DEV)
+    assert finding.message == ("HelmRelease flux-system/web sets the secret-looking value "
+                               "db.adminPassword in plain text")
+    assert "valuesFrom" in finding.hint and finding.severity == "error"
 
 
 def test_every_rule_has_a_passing_and_a_failing_case() -> None:

@@ -91,8 +91,9 @@ def test_usage_and_config_errors(args: list[str], message: str, tmp_path: Path,
                                  capsys: pytest.CaptureFixture[str]) -> None:
     code, stdout, stderr = fluxform(capsys, "render", *args, "--out", str(tmp_path / "o"),
                                     "--project", str(ROOT))
-    assert code == (1 if message.startswith("error:") else 2)
+    assert code == 1  # usage errors too: one line, exit 1 (never click's 2)
     assert message in stderr and stdout == "" and "Traceback" not in stderr
+    assert len(stderr.splitlines()) == 1 and stderr.startswith("error: ")
     assert not (tmp_path / "o").exists()
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -132,3 +133,81 @@ def test_structural_edits_load_or_raise_spec_error(data: Any) -> None:
         return
     errors = [e.message for e in VALIDATOR.iter_errors(yaml.safe_load(text))]
     assert not errors, f"the loader accepted what the schema rejects: {errors}"
+
+
+# Mutations of the example specs' text: every scalar can be swapped for another type, a YAML
+# tag, a YAML 1.1 number form or unicode; lines can be deleted; depends_on can be made to
+# form cycles. Whatever comes out loads, or fails with one SpecError line under 300 characters.
+EXAMPLES = [(ROOT / "stacks" / name).read_text() for name in ("dev.yaml", "prod.yaml")]
+SCALAR_LINE = __import__("re").compile(r"^(\s*(?:- )?[A-Za-z_][\w-]*: )(\S.*)$")
+TAGGED = ["!!int ''", "!!float ''", "!!bool ''", "!!null x", "!!int x", "!!str 1", "!!binary aGk=",
+          "!!timestamp 2024-01-01", "!!set {a}", "!!omap [a: 1]", "!custom x", "! 017",
+          "!!python/name:os.system", "!!int 0x_1", "!!float 1_0.5"]
+NUMBER_FORMS = ["017", "0o17", "1:30", "1:30.5", "0b101", "0x_1", "0x1F", "1_000", "+1_0", "-0b1",
+                ".inf", "-.Inf", ".NaN", "1e3", "1.5e+3", "2.17", "190:20:30", "0.", "007"]
+OTHER = ["yes", "off", "~", "null", "[]", "{}", "''", '"\\u202e"', "\u00e9t\u00e9", "\U0001f600",
+         "a" * 600, "[" + "x, " * 200 + "x]", "'\u2028'", "&a x", "*a", "<<: {}"]
+
+
+@st.composite
+def mutated_text(draw: st.DrawFn) -> str:
+    lines = draw(st.sampled_from(EXAMPLES)).splitlines()
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["swap", "swap", "delete", "cycle", "unicode-key"]))
+        at = draw(st.integers(0, len(lines) - 1))
+        match = SCALAR_LINE.match(lines[at])
+        if op == "swap" and match:
+            value = draw(st.one_of(st.sampled_from(TAGGED + NUMBER_FORMS + OTHER),
+                                   st.text(min_size=1, max_size=20).map(lambda t: json_quote(t))))
+            lines[at] = match.group(1) + value
+        elif op == "delete":
+            del lines[at]
+        elif op == "cycle":
+            names = [m.group(2) for m in map(SCALAR_LINE.match, lines) if m and m.group(1).strip() in ("- name:", "name:")]
+            deps = [i for i, line in enumerate(lines) if "depends_on:" in line]
+            if names and deps:
+                i = draw(st.sampled_from(deps))
+                lines[i] = lines[i].split("depends_on:")[0] + f"depends_on: [{draw(st.sampled_from(names))}]"
+        elif op == "unicode-key" and match:
+            lines[at] = match.group(1).replace(":", draw(st.sampled_from(["\u00e9:", "\u0130:", "_\u200b:"]))) + match.group(2)
+        if not lines:
+            break
+    return "\n".join(lines) + "\n"
+
+
+def json_quote(text: str) -> str:
+    import json
+
+    return json.dumps(text)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_text())
+def test_mutated_example_specs_load_or_fail_in_one_short_line(text: str) -> None:
+    try:
+        load_spec_text(text, "stacks/prod.yaml")
+    except SpecError as exc:
+        message = exc.one_line()
+        assert "\n" not in message and message.startswith("stacks/prod.yaml"), message
+        assert len(message) <= 300, (len(message), message)
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("017", "'017' is a YAML 1.1 number form"), ("1:30", "'1:30' is a YAML 1.1 number form"),
+    ("0b101", "'0b101' is a YAML 1.1 number form"), ("0x_1", "'0x_1' is a YAML 1.1 number form"),
+    ("1_000", "'1_000' is a YAML 1.1 number form"), ("!!int ''", "not a valid '!!int' value"),
+    ("!!float ''", "not a valid '!!float' value"), ("!!int 0x1F", "'0x1F' is a YAML 1.1 number form"),
+])
+def test_number_forms_whose_digits_change_meaning_are_refused(value: str, reason: str) -> None:
+    text = EXAMPLES[0].replace("replicaCount: 1", f"replicaCount: {value}", 1)
+    assert text != EXAMPLES[0]
+    with pytest.raises(SpecError) as info:
+        load_spec_text(text, "dev.yaml")
+    assert reason in str(info.value) and "replicaCount" in str(info.value)
+    if "number form" in reason:
+        assert "(hint: quote it" in str(info.value)
+
+
+def test_plain_numbers_still_load() -> None:
+    for value in ("0", "3", "-2", "+4", "1.5", "1e3"):
+        load_spec_text(EXAMPLES[0].replace("replicaCount: 1", f"replicaCount: {value}", 1), "dev.yaml")
