@@ -18,10 +18,14 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from fluxform.errors import FluxformError
+from fluxform.errors import FluxformError, PlanError, printable
 from fluxform.graph import Graph
 from fluxform.plan import Plan
+
+if TYPE_CHECKING:
+    from fluxform.project import StackConfig
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)  # read once at import (umask has no getter), before any worker thread
@@ -42,6 +46,14 @@ class PlanOptions:
     save_dir: bool = False
     policy_gate: bool = True
     debug: bool = False
+    state_from_stack: bool = False
+    """The baseline is the deployed state read from the backend (fluxform.engine)."""
+    save_plan: str | None = None
+    """Write the reviewed-plan file (fluxform.savedplan) here; `<stack>.plan.json` in it when
+    `save_plan_dir`."""
+    save_plan_dir: bool = False
+    cache_dir: str | None = None
+    """Capture cache directory (fluxform.cache); None: capture every stack afresh."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,9 @@ class PlanResult:
     has_changes: bool
     policy_errors: int
     error: str | None = None
+    cache: str = ""
+    """How the captures were served (fluxform.cache): `head=hit|miss|off|not cached (...)`,
+    and `base=...` likewise with --base-ref; empty when the plan failed."""
 
     def exit_code(self, detailed: bool, gate: bool) -> int:
         """Terraform's convention: 1 error, 2 changes (with --detailed-exitcode), else 0."""
@@ -80,22 +95,43 @@ def saved_graph_path(save: str, stack: str, is_dir: bool) -> Path:
     return Path(save) / f"{stack}.graph.json" if is_dir else Path(save)
 
 
-def make_plan(opts: PlanOptions, stack: str) -> Plan:
+def make_plan(opts: PlanOptions, stack: str, status: dict[str, str] | None = None) -> Plan:
     """Capture `stack`, load its baseline, evaluate the policy rules, diff."""
     from fluxform import baseline
+    from fluxform.cache import capture_cached, open_cache
     from fluxform.diff import compute_plan
+    from fluxform.gitref import cache_for_base
     from fluxform.policy import check_stack
     from fluxform.project import load_stack
-    from fluxform.stackrun import capture_config
 
+    def capture_config(config: StackConfig) -> Graph:  # the SDK loads only when capturing
+        from fluxform import stackrun
+
+        return stackrun.capture_config(config)
+
+    cache = open_cache(opts.cache_dir) if opts.cache_dir else None
+    status = {} if status is None else status
     config = load_stack(opts.project_dir, stack)
     # A bad spec fails here with FILE:LINE, before any capture. A program that is not
     # fluxform's (no fluxform:spec in its config) is planned without the policy rules.
     spec = config.load_spec() if "fluxform:spec" in config.config else None
+    if spec is not None:  # every Flux object against the CRDs of the pinned Flux, before capture
+        from fluxform.crds import check_spec
+
+        check_spec(spec, config.spec_path)
+
+    export: dict[str, Any] | None = None  # the backend's export, with --state-from-stack
 
     def load_baseline() -> tuple[Graph | None, str]:
-        return baseline.resolve(config.project_dir, config.project, config.stack,
-                                saved=opts.baseline, state=opts.state, base_ref=opts.base_ref)
+        nonlocal export
+        if opts.state_from_stack:
+            from fluxform.savedplan import stack_baseline
+
+            state, where, export = stack_baseline(config)
+            return state, where
+        with cache_for_base(cache, status):
+            return baseline.resolve(config.project_dir, config.project, config.stack,
+                                    saved=opts.baseline, state=opts.state, base_ref=opts.base_ref)
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         # A saved graph or state file loads first (a bad one fails before the capture). A
@@ -103,21 +139,34 @@ def make_plan(opts: PlanOptions, stack: str) -> Plan:
         # the GIL, using absolute paths only (the capture changes the working directory).
         pending = pool.submit(load_baseline) if opts.base_ref else None
         before, label = load_baseline() if pending is None else (None, "")
-        graph = capture_config(config)
+        graph, status["head"] = capture_cached(config, cache, capture_config)
         if opts.save:
-            write_atomic(saved_graph_path(opts.save, config.stack, opts.save_dir), graph.to_json())
+            target = saved_graph_path(opts.save, config.stack, opts.save_dir)
+            try:
+                write_atomic(target, graph.to_json())
+            except OSError as exc:  # unwritable --save: one line, not an internal error
+                raise PlanError(f"--save {printable(str(target))[:200]}: cannot write "
+                                f"({exc.strerror or type(exc).__name__}) "
+                                "(hint: check the path and its permissions)") from None
         if pending is not None:
             before, label = pending.result()
     findings = check_stack(spec, graph) if spec is not None else []
-    return compute_plan(before, graph, findings, baseline=label)
+    plan = compute_plan(before, graph, findings, baseline=label)
+    if opts.save_plan:
+        from fluxform.savedplan import save
+
+        save(Path(opts.save_plan) / f"{config.stack}.plan.json" if opts.save_plan_dir
+             else Path(opts.save_plan), config, graph, before, plan, state=opts.state, export=export)
+    return plan
 
 
 def plan_stack(opts: PlanOptions, stack: str) -> PlanResult:
     """Plan and render one stack; every failure becomes a one-line PlanResult.error."""
     from fluxform.report import render
 
+    status: dict[str, str] = {}
     try:
-        plan = make_plan(opts, stack)
+        plan = make_plan(opts, stack, status)
         output = render(plan, opts.fmt, color=opts.color)
     except FluxformError as exc:
         return PlanResult("", stack, "", False, 0, exc.one_line())
@@ -128,7 +177,8 @@ def plan_stack(opts: PlanOptions, stack: str) -> PlanResult:
         return PlanResult("", stack, "", False, 0,
                           f"internal error {type(exc).__name__}: {detail} "
                           "(hint: rerun with `fluxform --debug plan` for the traceback)")
-    return PlanResult(plan.project, stack, output, plan.summary.has_changes, len(plan.errors))
+    return PlanResult(plan.project, stack, output, plan.summary.has_changes, len(plan.errors),
+                      cache=" ".join(f"{k}={v}" for k, v in sorted(status.items())))
 
 
 def plan_stacks(opts: PlanOptions, stacks: list[str], workers: int | None = None) -> list[PlanResult]:

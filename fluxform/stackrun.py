@@ -27,6 +27,7 @@ from pathlib import Path
 from pulumi.runtime import mocks as pulumi_mocks
 
 import fluxform
+from fluxform import cache as capture_cache
 from fluxform.capture import capture
 from fluxform.errors import FluxformError
 from fluxform.graph import Graph
@@ -34,7 +35,7 @@ from fluxform.project import StackConfig, load_stack
 
 # Modules that must be this driver's own even when another revision's tree shadows the rest.
 DRIVER_MODULES = frozenset({"fluxform", "fluxform.capture", "fluxform.errors", "fluxform.graph",
-                            "fluxform.project", "fluxform.stackrun"})
+                            "fluxform.project", "fluxform.stackrun", "fluxform.cache"})
 
 
 @contextlib.contextmanager
@@ -93,11 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stack", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--shadow", help="import the program's code from this tree")
+    parser.add_argument("--record", help="write what the capture read here (fluxform.cache)")
     args = parser.parse_args(argv)
     try:
         if args.shadow:
             shadow(Path(args.shadow).resolve())
-        graph = capture_stack(args.project, args.stack)
+        if args.record:
+            graph = capture_cache.record_driver_capture(
+                Path(args.shadow).resolve() if args.shadow else None,
+                Path(fluxform.__file__).resolve().parent.parent, Path(args.record),
+                lambda: capture_stack(args.project, args.stack))
+        else:
+            graph = capture_stack(args.project, args.stack)
         _write_atomic(Path(args.out), graph.to_json())
     except FluxformError as exc:
         print(f"error: {exc.one_line()}", file=sys.stderr)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 UPDATE = os.environ.get("FLUXFORM_UPDATE_GOLDEN") == "1"
+
+# Tests never read or fill the user's capture cache (~/.cache/fluxform): every test process
+# (and the CLI subprocesses it starts, which inherit the environment) gets a fresh one.
+os.environ["FLUXFORM_CACHE_DIR"] = tempfile.mkdtemp(prefix="fluxform-test-cache-")
 
 
 def assert_golden(path: Path, actual: str) -> None:
