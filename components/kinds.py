@@ -194,6 +194,23 @@ GITHUB_DEPLOY_KEY = Kind(
 GITHUB_PROVIDER = Kind(
     token="github", package="pulumi_github", provider=True,
     inputs=_names("baseUrl cachePath organization owner token"),
-    secret_inputs=("token",), secret_outputs=("token",),
-    env_defaults={"baseUrl": ("GITHUB_BASE_URL", "https://api.github.com/"),
-                  "token": ("GITHUB_TOKEN", None)})
+    secret_inputs=("token",), secret_outputs=("token",))
+"""The generated `pulumi_github.Provider` fills `baseUrl` from GITHUB_BASE_URL and `token` from
+GITHUB_TOKEN in the process that runs the program. This kind reads no environment at all
+(issue #12: no value of the planner's environment may reach a graph, not even hashed): the
+program sets `baseUrl` explicitly and leaves `token` out, which the provider plugin then fills
+from GITHUB_TOKEN itself when `pulumi up` configures it (pulumi-github provider/resources.go,
+Config `token`: Default EnvVars GITHUB_TOKEN; terraform-provider-github github/provider.go,
+EnvDefaultFunc). The token never becomes a resource input, so it is in no state either."""
+KUBERNETES_PROVIDER = Kind(
+    token="kubernetes", package="pulumi_kubernetes", provider=True,
+    inputs=_names(
+        "alwaysRender cluster clusterIdentifier context deleteUnreachable enableConfigMapMutable "
+        "enablePatchForce enableSecretMutable enableServerSideApply helmReleaseSettings "
+        "kubeClientSettings kubeconfig namespace renderYamlToDirectory skipUpdateUnreachable "
+        "suppressDeprecationWarnings suppressHelmHookWarnings upsertExistingObjects"),
+    secret_inputs=("kubeconfig",))
+"""The Kubernetes provider with no environment defaults (the generated `pulumi_kubernetes.Provider`
+reads KUBECONFIG and nine PULUMI_K8S_* variables for unset inputs) and `kubeconfig` a secret
+input (pulumi-kubernetes does not mark it, so state would hold it in plain text). Boolean
+settings are sent JSON-encoded, `"true"`/`"false"`, as the generated class sends them."""

@@ -92,7 +92,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         _ensure_event_loop()  # type: ignore[no-untyped-call]
 
         raw = MessageToDict(request.object, preserving_proto_field_name=True)
+        target = kubeconfig_marker(raw) if request.type == KUBERNETES_PROVIDER else None
         inputs = _plain(raw)
+        if target is not None:
+            inputs["kubeconfig"] = target
         always = ALWAYS_SECRET_INPUTS.get(request.type)
         if always:
             inputs = redact_keys(inputs, always)
@@ -107,6 +110,10 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             custom=bool(request.custom),
             provider=_provider_urn(request.provider),
             dependencies=tuple(sorted(set(request.dependencies))),
+            property_dependencies={
+                key: tuple(sorted(set(deps.urns)))
+                for key, deps in sorted(request.propertyDependencies.items()) if deps.urns},
+            aliases=self._aliases(request),
             inputs=inputs,
             replace_on_changes=tuple(request.replaceOnChanges),
             replacement_trigger=trigger,
@@ -142,6 +149,85 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         obj = _sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, id_ or "", state)
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_ or "", object=obj)
+
+
+    def _aliases(self, request: Any) -> tuple[str, ...]:
+        """The URNs a registration's aliases name, as the engine resolves them
+        (pulumi/pulumi pkg/resource/deploy/step_generator.go, generateAliases/collapseAliasToUrn:
+        an alias spec's unset name, type and parent default to the resource's own; `noParent`
+        means the stack root). Inherited aliases of children of aliased parents are not derived."""
+        out: set[str] = set(request.aliasURNs)
+        for alias in request.aliases:
+            if alias.urn:
+                out.add(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or request.parent)
+            urn = self.make_urn(parent, spec.type or request.type, spec.name or request.name)
+            if spec.stack or spec.project:
+                _, _, rest = urn.partition("::")
+                _, _, rest = rest.partition("::")
+                urn = (f"urn:pulumi:{spec.stack or pulumi.get_stack()}::"
+                       f"{spec.project or pulumi.get_project()}::{rest}")
+            out.add(urn)
+        return tuple(sorted(out))
+
+
+KUBERNETES_PROVIDER = "pulumi:providers:kubernetes"
+_KUBECONFIG_LIMIT = 1 << 20
+
+
+def kubeconfig_marker(raw: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The secret marker of a Kubernetes provider's `kubeconfig` input, or None without one.
+
+    The kubeconfig holds credentials, so nothing derived from it as a whole may reach the
+    graph. Its fingerprint is taken from the *active cluster* entry only (server, CA data,
+    TLS settings, with the provider's `context`/`cluster` overrides applied): exactly what
+    pulumi-kubernetes' DiffConfig compares to decide that every resource of the provider is
+    replaced (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go, DiffConfig;
+    util.go, getActiveClusterFromConfig). No `users` entry is ever read. A kubeconfig that
+    cannot be parsed, or has no active cluster, gets no fingerprint.
+    """
+    value = raw.get("kubeconfig")
+    if value is None:
+        return None
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
+        value = value.get("value")
+    if isinstance(value, str) and value == UNKNOWN_VALUE:
+        return secret_marker(None)
+    cluster = _active_cluster(value, raw.get("context"), raw.get("cluster"))
+    if cluster is None:
+        return secret_marker(None)
+    return secret_marker({"activeCluster": cluster})
+
+
+def _active_cluster(value: Any, context: Any, cluster: Any) -> Any:
+    import yaml  # only a provider with a kubeconfig pays for it
+
+    if isinstance(value, str):
+        if len(value) > _KUBECONFIG_LIMIT:
+            return None
+        try:
+            doc = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return None
+    else:
+        doc = value
+    if not isinstance(doc, dict):
+        return None
+
+    def named(section: str, name: Any, field: str) -> Any:
+        for entry in doc.get(section) or ():
+            if isinstance(entry, dict) and entry.get("name") == name:
+                return (entry.get(field) or {}) if isinstance(entry.get(field), dict) else None
+        return None
+
+    current = context if isinstance(context, str) and context else doc.get("current-context")
+    ctx = named("contexts", current, "context")
+    if ctx is None:
+        return None
+    name = cluster if isinstance(cluster, str) and cluster else ctx.get("cluster")
+    return named("clusters", name, "cluster")
 
 
 def _with_secret_outputs(obj: struct_pb2.Struct, keys: set[str]) -> struct_pb2.Struct:
@@ -284,7 +370,12 @@ def capture(
                              monitor=monitor)
 
     def run() -> None:
-        program()
+        try:
+            program()
+        except SystemExit as exc:  # sys.exit(0) must not read as "no changes": fail closed
+            raise CaptureError(f"the program did not finish for stack {stack!r}: it called "
+                               f"sys.exit({exc.code if isinstance(exc.code, int) else '...'}) "
+                               "(hint: raise an exception instead)") from None
 
     try:
         with _without_stack_traces(), _without_cyclic_gc(), _engine_calls_inline():
@@ -302,5 +393,8 @@ def capture(
             f"duplicate URN {dup} (and {len(set(monitor.duplicates)) - 1} more); "
             "hint: child resource names must be unique: prefix them with the component name"
         )
+    if not monitor.recorded:  # returned early: an empty graph would plan as "destroy all"
+        raise CaptureError(f"the program did not finish for stack {stack!r}: it registered no "
+                           "resources (hint: a program that returns early must raise instead)")
     return Graph(project=project, stack=stack, resources=dict(monitor.recorded))
 

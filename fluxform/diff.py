@@ -18,9 +18,18 @@ from contextlib import contextmanager
 from typing import Any
 
 from fluxform.findings import Finding
-from fluxform.graph import MARKER_KEY, Graph, Path, Resource, is_secret, is_unknown
+from fluxform.graph import MARKER_KEY, Graph, Path, Resource, get_path, is_secret, is_unknown
 from fluxform.plan import FieldChange, FieldKind, Op, Plan, ResourceChange, Summary
-from fluxform.replacement import patterns_for, provider_changed
+from fluxform.replacement import (
+    delete_before_replace,
+    dependency_order,
+    diff_config,
+    patterns_for,
+    provider_changed,
+    resolve_unknowns,
+    trigger_replaces,
+    unknown_paths,
+)
 from fluxform.risk import annotate
 
 # The list-key table. Field name -> candidate identities of an item, tried in order; a
@@ -216,23 +225,137 @@ def _all_leaves(res: Resource, kind: FieldKind) -> tuple[FieldChange, ...]:
     return tuple(out)
 
 
-def _compare(before: Resource, after: Resource, provider: Resource | None) -> ResourceChange:
+_CHANGING = frozenset({Op.CREATE, Op.REPLACE})
+
+
+class _Context:
+    """What comparing one resource needs to know about the rest of the plan."""
+
+    def __init__(self, old: Mapping[str, Resource], new: Mapping[str, Resource],
+                 comparable: bool) -> None:
+        self.old, self.new, self.comparable = old, new, comparable
+        self.ops: dict[str, Op] = {}
+        self.unverified: list[tuple[str, str]] = []
+
+    def changing(self, urn: str) -> bool:
+        """Is `urn` created or replaced (so its outputs are unknown at preview)?"""
+        return self.ops.get(urn) in _CHANGING
+
+
+def _provider_move(before: Resource, after: Resource, ctx: _Context) -> tuple[
+        tuple[str | None, str | None] | None, tuple[str, ...]]:
+    """(old, new) provider when the explicit provider reference changes or the provider is
+    replaced, and the DiffConfig keys that make the engine replace the resource.
+
+    pulumi/pulumi step_generator.go, providerChanged: same reference, no change; otherwise
+    the *new* provider's DiffConfig compares the old provider's inputs with the new one's
+    (pulumi >= 3.151, pulumi/pulumi#18509) and only a replacement there replaces the resource.
+    A provider replaced under the same URN gets a new ID, so its resources take this path too.
+    """
+    old_ref, new_ref = before.provider, after.provider
+    if old_ref is None or new_ref is None:
+        return None, ()
+    moved = old_ref != new_ref
+    if not moved and ctx.ops.get(new_ref) is not Op.REPLACE:
+        return None, ()
+    if moved and not provider_changed(before, after):
+        return None, ()
+    old_p, new_p = ctx.old.get(old_ref), ctx.new.get(new_ref)
+    if old_p is None or new_p is None:
+        return ((old_ref, new_ref) if moved else None), ("provider",)
+    if old_p.type != new_p.type:
+        return ((old_ref, new_ref) if moved else None), ("provider",)
+    keys = diff_config(new_p.type, old_p.inputs, new_p.inputs, ctx.comparable)
+    return ((old_ref, new_ref) if moved else None), keys
+
+
+def _unverifiable(before: Resource, fields: list[FieldChange], ctx: _Context,
+                  urn: str) -> list[FieldChange]:
+    """Against a state export, a secret that was there and still is cannot be compared: its
+    ciphertext has nothing in common with the capture's placeholder. Such fields are left
+    out of the diff and counted in the plan's notes."""
+    if ctx.comparable:
+        return fields
+    kept = []
+    for f in fields:
+        if f.secret and f.kind == "changed":
+            ctx.unverified.append((urn, f.path_text))
+        else:
+            kept.append(f)
+    return kept
+
+
+def _compare(before: Resource, after: Resource, ctx: _Context,
+             previous: str | None = None) -> ResourceChange:
     reasons: list[str] = []
-    if before.replacement_trigger != after.replacement_trigger:
+    by_provider_diff = True
+    provider_change: tuple[str | None, str | None] | None = None
+    old_trigger, new_trigger = before.replacement_trigger, after.replacement_trigger
+    if (old_trigger is not None or new_trigger is not None) and trigger_replaces(old_trigger,
+                                                                                 new_trigger):
+        # step_generator.go, generateStepsFromDiff: the provider's Diff is not asked.
         reasons.append("replacementTrigger changed")
-    if provider_changed(before, after):
-        reasons.append("provider changed")
-    if before.inputs == after.inputs and not reasons:
-        return ResourceChange(after.urn, after.type, after.name, Op.NOOP)
+        by_provider_diff = False
+    config_keys: tuple[str, ...] = ()
+    if after.provider is not None and (before.provider != after.provider
+                                       or ctx.ops.get(after.provider) is Op.REPLACE):
+        provider_change, config_keys = _provider_move(before, after, ctx)
+    if config_keys and not reasons:
+        what = ", ".join(config_keys)
+        reasons.append(f"provider replaced ({what} changes the target, DiffConfig)"
+                       if what != "provider" else "provider changed")
+        by_provider_diff = False
+    volatile: tuple[str, ...] = ()
+    if after.property_dependencies:
+        after, volatile = resolve_unknowns(after, before, ctx.changing)
+    if (before.inputs == after.inputs and not reasons and not volatile
+            and provider_change is None and previous is None):
+        return ResourceChange(after.urn, after.type, after.name, Op.NOOP,
+                              component=not after.custom)
     fields = diff_values(before.inputs, after.inputs)
-    patterns = patterns_for(after, provider)
-    if patterns:
+    if volatile:
+        fields = _volatile_fields(before, after, volatile, fields)
+    fields = _unverifiable(before, fields, ctx, after.urn)
+    if after.type.startswith("pulumi:providers:"):
+        keys = diff_config(after.type, before.inputs, after.inputs, ctx.comparable)
         for i, f in enumerate(fields):
-            if patterns.forces(f.path, f.before, f.after, f.secret):
+            if f.path and f.path[0] in keys:
                 fields[i] = f._replace(forces_replacement=True)
-                reasons.append(f"{f.path_text} forces replacement")
-    op = Op.REPLACE if reasons else Op.UPDATE if fields else Op.NOOP
-    return ResourceChange(after.urn, after.type, after.name, op, tuple(fields), tuple(reasons))
+                reasons.append(f"{f.path_text} changes the target cluster (DiffConfig)")
+    else:
+        patterns = patterns_for(after, ctx.new.get(after.provider) if after.provider else None)
+        if patterns:
+            for i, f in enumerate(fields):
+                if patterns.forces(f.path, f.before, f.after, f.secret):
+                    fields[i] = f._replace(forces_replacement=True)
+                    reasons.append(f"{f.path_text} forces replacement")
+    reasons = list(dict.fromkeys(reasons))
+    op = (Op.REPLACE if reasons else
+          Op.UPDATE if fields or provider_change is not None or previous is not None else Op.NOOP)
+    dbr = op is Op.REPLACE and delete_before_replace(before, after, by_provider_diff)
+    return ResourceChange(after.urn, after.type, after.name, op, tuple(fields), tuple(reasons),
+                          delete_before_replace=dbr, provider_change=provider_change,
+                          previous_urn=previous, component=not after.custom)
+
+
+def _volatile_fields(before: Resource, after: Resource, volatile: tuple[str, ...],
+                     fields: list[FieldChange]) -> list[FieldChange]:
+    """Unknowns fed by a created or replaced resource change, even where the baseline holds
+    an unknown too (two captures): add each as `changed` unless the diff has it already."""
+    have = {f.path for f in fields}
+    out = list(fields)
+    for key in volatile:
+        for path in unknown_paths(after.inputs.get(key), (key,)):
+            if path in have or any(path[:i] in have for i in range(1, len(path))):
+                continue
+            old = get_path(before.inputs, path)
+            _emit(out, path, "changed", old, get_path(after.inputs, path))
+    out.sort(key=lambda f: _sort_key(f.path))
+    return out
+
+
+def _sort_key(path: Path) -> tuple[tuple[int, str], ...]:
+    return tuple((0, f"{seg:020d}") if isinstance(seg, int) else (1, seg) for seg in path)
 
 
 @contextmanager
@@ -256,28 +379,69 @@ def compute_plan(before: Graph | None, after: Graph, findings: Sequence[Finding]
                  baseline: str = "none") -> Plan:
     """Diff `after` (desired) against `before` (the baseline; None: an empty stack).
 
-    Every resource of either graph gets one ResourceChange, no-ops included, in plan order
-    (KIND_RANK, then URN). `baseline` is a label for reports (where `before` came from).
+    Every resource of either graph gets one ResourceChange, no-ops included, in the order
+    `pulumi up` works: the desired graph in dependency order (KIND_RANK, then URN, among
+    resources that are ready together), then deletions in reverse dependency order.
+    `baseline` is a label for reports (where `before` came from).
     """
     with paused_gc():
-        return _plan(before.resources if before is not None else {}, after, findings, baseline)
+        comparable = before is None or before.origin != "state"
+        return _plan(before.resources if before is not None else {}, after, findings, baseline,
+                     comparable)
+
+
+def _match_aliases(old: Mapping[str, Resource],
+                   new: Mapping[str, Resource]) -> dict[str, str]:
+    """New URN -> the baseline URN one of its aliases names (pulumi/pulumi
+    step_generator.go, getOldResource: an old resource found under an alias is the same
+    resource, compared and updated, not deleted and created)."""
+    out: dict[str, str] = {}
+    claimed: set[str] = set()
+    for urn, res in new.items():
+        if urn in old or not res.aliases:
+            continue
+        for alias in res.aliases:
+            if alias in old and alias not in new and alias not in claimed:
+                out[urn] = alias
+                claimed.add(alias)
+                break
+    return out
+
+
+def _tiebreak(res: Resource) -> int:
+    return rank(res.type)
 
 
 def _plan(old: Mapping[str, Resource], after: Graph, findings: Sequence[Finding],
-          baseline: str) -> Plan:
+          baseline: str, comparable: bool = True) -> Plan:
     new = after.resources
+    aliased = _match_aliases(old, new)
+    ctx = _Context(old, new, comparable)
     changes: list[ResourceChange] = []
-    for urn, res in new.items():
-        prev = old.get(urn)
-        if prev is None:
-            changes.append(ResourceChange(urn, res.type, res.name, Op.CREATE,
-                                          _all_leaves(res, "added")))
+    for urn in dependency_order(new, _tiebreak):
+        res = new[urn]
+        prev_urn = urn if urn in old else aliased.get(urn)
+        if prev_urn is None:
+            change = ResourceChange(urn, res.type, res.name, Op.CREATE, _all_leaves(res, "added"),
+                                    component=not res.custom)
         else:
-            provider = new.get(res.provider) if res.provider else None
-            changes.append(_compare(prev, res, provider))
-    changes += [ResourceChange(urn, res.type, res.name, Op.DELETE, _all_leaves(res, "removed"))
-                for urn, res in old.items() if urn not in new]
-    changes = annotate(changes, old, new)
-    changes.sort(key=lambda c: (rank(c.type), c.urn))
+            change = _compare(old[prev_urn], res, ctx, None if prev_urn == urn else prev_urn)
+        ctx.ops[urn] = change.op
+        changes.append(change)
+    gone = set(old) - set(new) - set(aliased.values())
+    deleted = {u: old[u] for u in gone}
+    changes += [ResourceChange(urn, res.type, res.name, Op.DELETE, _all_leaves(res, "removed"),
+                               component=not res.custom)
+                for urn in dependency_order(deleted, _tiebreak, reverse=True)
+                for res in (deleted[urn],)]
+    olds_by_new = {u: old[aliased[u]] for u in aliased}
+    changes = annotate(changes, {**old, **olds_by_new}, new)
+    notes: tuple[str, ...] = ()
+    if ctx.unverified:
+        count = len({u for u, _ in ctx.unverified})
+        notes = (f"{len(ctx.unverified)} secret input(s) of {count} resource(s) cannot be compared "
+                 "with the state export (its secrets are ciphertexts): they are not shown as "
+                 "changes, and a changed secret value would not show either; plan against "
+                 "--baseline or --base-ref to compare secrets.",)
     return Plan(after.project, after.stack, tuple(changes), tuple(sorted(findings)), baseline,
-                Summary.of(changes))
+                Summary.of(changes), notes)

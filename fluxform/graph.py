@@ -10,7 +10,8 @@ JSON form (`fluxform plan --save`), format `fluxform.graph/v1`:
     {"format": "fluxform.graph/v1", "project": "...", "stack": "...",
      "resources": [{"urn", "type", "name", "parent", "custom", "provider",
                     "dependencies", "inputs", "replaceOnChanges", "replacementTrigger",
-                    "deleteBeforeReplace"}, ...]}   # sorted by URN
+                    "deleteBeforeReplace", "propertyDependencies", "aliases"}, ...]}
+                                                         # sorted by URN
 
 Markers inside `inputs` (and `replacementTrigger`):
     {"$fluxform": "secret", "fingerprint": "sha256:<16 hex>" | null}
@@ -41,7 +42,9 @@ def secret_marker(value: Any) -> dict[str, Any]:
     sees placeholders (config secrets are never decrypted: their placeholder derives from the
     ciphertext) or unknowns, so the fingerprint reveals nothing a reader does not already have.
     """
-    if is_unknown(value) or value is None:
+    if value is None or _holds_unknown(value):
+        # Partly unknown (a Secret's data built from a key not generated yet): no value to
+        # fingerprint, and the plan must treat it as unknown, not as a known constant.
         return {MARKER_KEY: "secret", "fingerprint": None}
     if is_secret(value):
         return dict(value)
@@ -51,6 +54,17 @@ def secret_marker(value: Any) -> dict[str, Any]:
 
 
 UNKNOWN: dict[str, Any] = {MARKER_KEY: "unknown"}
+
+
+def _holds_unknown(value: Any) -> bool:
+    if isinstance(value, dict):
+        if MARKER_KEY in value:
+            return value.get(MARKER_KEY) == "unknown" or (
+                value.get(MARKER_KEY) == "secret" and value.get("fingerprint") is None)
+        return any(_holds_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_unknown(v) for v in value)
+    return False
 
 
 def is_secret(value: Any) -> bool:
@@ -120,6 +134,11 @@ class Resource:
     replace_on_changes: tuple[str, ...] = ()
     replacement_trigger: Any = None
     delete_before_replace: bool = False
+    property_dependencies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Top-level input key -> URNs whose outputs feed it (the SDK's `propertyDependencies`):
+    what `fluxform.replacement.resolve_unknowns` follows to decide which unknowns change."""
+    aliases: tuple[str, ...] = ()
+    """URNs this resource was known by before (its `aliases` option, resolved to URNs)."""
 
     def secret_paths(self) -> list[Path]:
         return [p for p, leaf in walk(dict(self.inputs)) if is_secret(leaf)]
@@ -158,6 +177,8 @@ class Resource:
             "replaceOnChanges": list(self.replace_on_changes),
             "replacementTrigger": self.replacement_trigger,
             "deleteBeforeReplace": self.delete_before_replace,
+            "propertyDependencies": {k: list(v) for k, v in self.property_dependencies.items()},
+            "aliases": list(self.aliases),
         }
 
     @classmethod
@@ -175,9 +196,20 @@ class Resource:
                 replace_on_changes=tuple(raw.get("replaceOnChanges") or ()),
                 replacement_trigger=raw.get("replacementTrigger"),
                 delete_before_replace=bool(raw.get("deleteBeforeReplace", False)),
+                property_dependencies=_property_dependencies(raw.get("propertyDependencies")),
+                aliases=tuple(str(a) for a in raw.get("aliases") or () if isinstance(a, str)),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise PlanError(f"graph resource is malformed: {exc}") from None
+
+
+def _property_dependencies(raw: Any) -> dict[str, tuple[str, ...]]:
+    """`propertyDependencies` of a saved graph: input -> URNs; anything else is ignored
+    (a graph saved before the key existed, or a damaged one, just has none)."""
+    if not isinstance(raw, dict):
+        return {}
+    return {str(k): tuple(u for u in v if isinstance(u, str))
+            for k, v in raw.items() if isinstance(v, list)}
 
 
 @dataclass(frozen=True)
@@ -187,6 +219,10 @@ class Graph:
     project: str
     stack: str
     resources: Mapping[str, Resource] = field(default_factory=dict)
+    origin: str = "capture"
+    """Where the graph came from: `capture` (a program run or a saved capture) or `state`
+    (a `pulumi stack export`, whose secrets are ciphertexts that no capture can match).
+    Not serialized."""
 
     def __post_init__(self) -> None:
         ordered = {urn: self.resources[urn] for urn in sorted(self.resources)}
@@ -236,6 +272,8 @@ class Graph:
 # Input properties the real engine always treats as secret for a type, whatever the program did.
 ALWAYS_SECRET_INPUTS: Mapping[str, tuple[str, ...]] = {
     "kubernetes:core/v1:Secret": ("data", "stringData"),
+    # pulumi-kubernetes does not mark it secret; it holds credentials (fluxform marks it).
+    "pulumi:providers:kubernetes": ("kubeconfig",),
 }
 
 

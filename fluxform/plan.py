@@ -88,6 +88,35 @@ class ResourceChange:
     fields: tuple[FieldChange, ...] = ()
     replace_reasons: tuple[str, ...] = ()
     risks: tuple[Risk, ...] = ()
+    delete_before_replace: bool = False
+    """For a replace: the old resource is deleted before the new one is created (else the new
+    one is created first and the old one deleted at the end). False for every other op."""
+    provider_change: tuple[str | None, str | None] | None = None
+    """(old, new) explicit provider URN when the resource moves to another provider."""
+    previous_urn: str | None = None
+    """The baseline URN this resource was matched to through one of its aliases."""
+    component: bool = False
+    """A component resource (no provider; the engine only records it)."""
+
+    @property
+    def folded(self) -> bool:
+        """A component without inputs created or deleted: reports fold it into its children."""
+        return self.component and not self.fields and self.op in (Op.CREATE, Op.DELETE)
+
+    @property
+    def notes(self) -> list[str]:
+        """What the reports say about this change beyond its fields, in words."""
+        out = []
+        if self.previous_urn:
+            out.append(f"was {self.previous_urn} (matched through an alias)")
+        if self.provider_change is not None:
+            old, new = self.provider_change
+            out.append(f"provider: {old or '(default)'} -> {new or '(default)'}")
+        if self.op is Op.REPLACE:
+            out.append("order: the old one is deleted first, then the new one is created "
+                       "(deleteBeforeReplace)" if self.delete_before_replace else
+                       "order: the new one is created first; the old one is deleted at the end")
+        return out
 
     @property
     def display(self) -> str:
@@ -143,7 +172,9 @@ class Summary:
 
 @dataclass(frozen=True)
 class Plan:
-    """Every resource of both graphs, in plan order, with the policy findings to show."""
+    """Every resource of both graphs, in the order `pulumi up` works (creates, updates and
+    replacements in dependency order, then deletions in reverse dependency order), with the
+    policy findings to show."""
 
     project: str
     stack: str
@@ -151,6 +182,8 @@ class Plan:
     findings: tuple[Finding, ...] = ()
     baseline: str = "none"
     summary: Summary = field(default_factory=Summary)
+    notes: tuple[str, ...] = ()
+    """What the plan could not know (e.g. secrets of a state export), one sentence each."""
 
     @property
     def risks(self) -> list[tuple[ResourceChange, Risk]]:

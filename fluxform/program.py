@@ -12,14 +12,30 @@ import os
 from dataclasses import dataclass
 
 import pulumi
-import pulumi_kubernetes as k8s
 
 from components import FluxBootstrap, FluxObjects, Notifications, Tenant
-from components.kinds import GITHUB_PROVIDER, KindProvider
+from components.kinds import GITHUB_PROVIDER, KUBERNETES_PROVIDER, KindProvider
 from fluxform import manifests
 from fluxform.errors import ConfigError
 from fluxform.spec import load_spec
 from fluxform.spec.model import Spec
+
+GITHUB_API = "https://api.github.com/"
+# pulumi-kubernetes settings the provider would otherwise read from PULUMI_K8S_* variables of
+# whoever runs the program (provider/pkg/provider/provider.go, Configure). enableSecretMutable:
+# a credentials Secret whose key changes is updated in place rather than deleted and created
+# again (diff.go, forceNewProperties), so Flux never finds it missing.
+KUBERNETES_SETTINGS: dict[str, str] = {
+    "enableServerSideApply": "true",
+    "enableSecretMutable": "true",
+    "enableConfigMapMutable": "false",
+    "enablePatchForce": "false",
+    "deleteUnreachable": "false",
+    "skipUpdateUnreachable": "false",
+    "upsertExistingObjects": "false",
+    "suppressDeprecationWarnings": "false",
+    "suppressHelmHookWarnings": "false",
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,7 @@ def check_interlock(spec: Spec, settings: StackSettings) -> None:
             "another cluster; fix the stack config, not the spec)")
     if spec.cluster.kubeconfig is not None and spec.cluster.kubeconfig != settings.kubeconfig:
         raise ConfigError(f"{spec.source_file}: cluster.kubeconfig does not match fluxform:kubeconfig")
-    owners = {spec.fleet.owner, *(t.source.owner for t in spec.tenants)}
+    owners = {spec.fleet.owner, *(t.source.owner for t in spec.tenants if t.source.registers_deploy_key)}
     foreign = sorted(owners - {settings.github_owner})
     if foreign:
         raise ConfigError(
@@ -55,18 +71,22 @@ def build(spec: Spec, settings: StackSettings) -> dict[str, pulumi.Output[str]]:
     """Register every resource of the environment; returns the stack outputs."""
     check_interlock(spec, settings)
     cfg = pulumi.Config("fluxform")
+    # Every provider setting the program depends on is explicit, so that neither the plan nor
+    # `pulumi up` takes one from the environment it runs in (KUBECONFIG, PULUMI_K8S_*,
+    # GITHUB_BASE_URL); the provider kinds read none (components/kinds.py).
+    kube_settings: dict[str, pulumi.Input[str]] = dict(KUBERNETES_SETTINGS)
     if settings.kube_context is not None:
-        kube = k8s.Provider(spec.cluster.name, context=settings.kube_context,
-                            enable_server_side_apply=True)
+        kube_settings["context"] = settings.kube_context
     else:
         with open(str(settings.kubeconfig), encoding="utf-8") as handle:
-            kube = k8s.Provider(spec.cluster.name, kubeconfig=handle.read(),
-                                enable_server_side_apply=True)
+            kube_settings["kubeconfig"] = pulumi.Output.secret(handle.read())
+    kube = KindProvider(KUBERNETES_PROVIDER, spec.cluster.name, kube_settings)
     gh = KindProvider(GITHUB_PROVIDER, f"github-{settings.github_owner}",
-                      {"owner": settings.github_owner})
+                      {"owner": settings.github_owner, "baseUrl": GITHUB_API})
     providers = pulumi.ResourceOptions(providers={"kubernetes": kube, "github": gh})
     by_pulumi = spec.flux.delivery == "pulumi"
 
+    variables = cluster_variables(spec, cfg)
     boot = FluxBootstrap("flux", {
         "cluster_name": spec.cluster.name, "chart_version": spec.flux.chart_version,
         "chart_repository": spec.flux.chart_repository,
@@ -77,24 +97,35 @@ def build(spec: Spec, settings: StackSettings) -> dict[str, pulumi.Output[str]]:
         "deploy_key_algorithm": spec.fleet.deploy_key.algorithm,
         "deploy_key_rotation": spec.fleet.deploy_key.rotation,
         "root_objects": manifests.bootstrap_objects(spec),
+        "cluster_vars": variables,
+        "sops_age_key": (cfg.require_secret(key) if (key := spec.sops and spec.sops.age_key_config)
+                         else None),
+        "kms_annotations": dict(spec.sops.kms_annotations or {}) if spec.sops else None,
     }, opts=providers)
     after_boot = pulumi.ResourceOptions.merge(providers, pulumi.ResourceOptions(depends_on=[boot]))
 
     if by_pulumi:
-        FluxObjects("platform", manifests.layer_objects(spec) + manifests.helm_objects(spec),
-                    opts=after_boot)
+        FluxObjects("platform", manifests.layer_objects(spec) + manifests.helm_objects(spec)
+                    + manifests.image_objects(spec), opts=after_boot)
     for tenant in spec.tenants:
+        src = tenant.source
         Tenant(f"tenant-{tenant.name}", {
-            "namespace": tenant.name, "cluster_name": spec.cluster.name,
-            "repository": tenant.source.repository, "path": tenant.source.path,
-            "cluster_role": tenant.cluster_role,
-            "service_account": manifests.TENANT_SERVICE_ACCOUNT,
-            "secret_name": manifests.TENANT_SECRET,
-            "deploy_key_algorithm": tenant.source.deploy_key.algorithm,
-            "deploy_key_rotation": tenant.source.deploy_key.rotation,
-            "writable": tenant.source.image_automation,
+            "namespace": tenant.namespace, "tenant": tenant.name, "cluster_name": spec.cluster.name,
+            "repository": src.repository, "path": src.path,
+            "cluster_role": tenant.cluster_role, "service_account": tenant.service_account,
+            "credentials": ("github-deploy-key" if src.registers_deploy_key
+                            else "ssh-key" if src.generates_key else "none"),
+            "known_hosts": src.known_hosts or "", "secret_name": manifests.TENANT_SECRET,
+            "deploy_key_algorithm": src.deploy_key.algorithm,
+            "deploy_key_rotation": src.deploy_key.rotation,
+            "writable": src.image_automation,
             "quota": dict(tenant.quota.hard) if tenant.quota else None,
+            **manifests.tenant_hardening(tenant),  # type: ignore[typeddict-item]
             "flux_objects": manifests.tenant_objects(spec, tenant) if by_pulumi else [],
+            "cluster_vars": variables if tenant.cluster_vars else None,
+            "sops_age_key": (cfg.require_secret(key) if (key := manifests.tenant_key_config(tenant))
+                             else None),
+            "sops_secret_name": (tenant.decryption and tenant.decryption.secret_ref) or manifests.SOPS_SECRET,
         }, opts=after_boot)
     notif = spec.notifications
     if notif.providers or notif.receivers:
@@ -111,6 +142,22 @@ def build(spec: Spec, settings: StackSettings) -> dict[str, pulumi.Output[str]]:
     for name, value in outputs.items():
         pulumi.export(name, value)
     return outputs
+
+
+def cluster_variables(spec: Spec, cfg: pulumi.Config) -> dict[str, pulumi.Input[str]] | None:
+    """The cluster-vars ConfigMap's data (None when no layer or tenant substitutes from it):
+    the spec's literals plus the plain stack config values it names. A secret config value is
+    refused: a ConfigMap is no place for it."""
+    if not manifests.uses_cluster_vars(spec):
+        return None
+    out: dict[str, pulumi.Input[str]] = dict(manifests.cluster_vars(spec))
+    for var, key in manifests.cluster_vars_config(spec).items():
+        if pulumi.runtime.is_config_secret(f"fluxform:{key}"):
+            raise ConfigError(f"{spec.source_file}: cluster_vars.from_config.{var}: fluxform:{key} is a "
+                              "secret (hint: cluster variables are a ConfigMap; reference a Secret "
+                              "from the manifests instead)")
+        out[var] = cfg.require(key)
+    return dict(sorted(out.items()))
 
 
 def settings_from_config() -> StackSettings:

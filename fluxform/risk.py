@@ -14,6 +14,7 @@ from typing import Any
 
 from fluxform.graph import Resource, get_path, is_marker
 from fluxform.plan import Op, ResourceChange, Risk
+from fluxform.replacement import config_targets
 
 CODES: Mapping[str, str] = {
     "R-REPLACE": "a resource is replaced (deleted and created again)",
@@ -25,6 +26,17 @@ CODES: Mapping[str, str] = {
     "R-ROLEREF": "a RoleBinding/ClusterRoleBinding changes roleRef",
     "R-API-DOWNGRADE": "a Flux object moves to an older API version",
     "R-URN-MOVE": "one Kubernetes object is deleted under one URN and created under another",
+    "R-ALREADY-EXISTS": ("a same-named Kubernetes object is replaced create-before-delete: "
+                         "the create fails"),
+    "R-PRUNE-CASCADE": ("a Kustomization with prune, or a HelmRelease, is deleted: "
+                        "Flux deletes what it applied"),
+    "R-PROVIDER-TARGET": ("a provider's target changes but its resources are not replaced: "
+                          "they stay where they are"),
+    "R-DECRYPTION-KEY": ("a SOPS decryption key Secret is replaced, changed or deleted: Secrets "
+                         "encrypted for the old key no longer decrypt"),
+    "R-OCI-VERIFY-OFF": "an OCIRepository stops verifying signatures (spec.verify removed)",
+    "R-IMAGE-AUTOMATION-ON": ("image automation is turned on: a controller commits image updates to "
+                              "the fleet repository"),
 }
 
 DEPLOY_KEY_TYPES = frozenset({"github:index/repositoryDeployKey:RepositoryDeployKey",
@@ -81,12 +93,46 @@ def _replaced(change: ResourceChange, before: Resource | None,
               after: Resource | None) -> Iterator[Risk]:
     if change.op is not Op.REPLACE or before is None or after is None:
         return
-    same_object = before.k8s_identity is not None and before.k8s_identity == after.k8s_identity
-    order = ("the old one is deleted first (same name), so it is briefly absent"
-             if after.delete_before_replace or same_object
+    order = ("the old one is deleted first, so it is briefly absent"
+             if change.delete_before_replace
              else "the new one is created before the old one is deleted")
     why = "; ".join(change.replace_reasons)
     yield Risk("R-REPLACE", f"{change.display} will be replaced ({why}); {order}")
+
+
+def _already_exists(change: ResourceChange, before: Resource | None,
+                    after: Resource | None) -> Iterator[Risk]:
+    """A create-before-delete replacement of a Kubernetes object that keeps its name and
+    namespace on the same cluster: the create meets the old object (AlreadyExists). It
+    happens when the provider's Diff is not asked (a replacement trigger; step_generator.go,
+    generateStepsFromDiff) and the resource does not set deleteBeforeReplace."""
+    if (change.op is not Op.REPLACE or change.delete_before_replace or before is None
+            or after is None or before.k8s_identity is None
+            or before.k8s_identity != after.k8s_identity
+            or any(r.startswith("provider") for r in change.replace_reasons)):
+        return
+    kind, namespace, name = after.k8s_identity
+    where = f"{namespace}/{name}" if namespace else name
+    yield Risk("R-ALREADY-EXISTS",
+               f"{change.display}: {kind} {where} is created before the old one is deleted, so "
+               "`pulumi up` fails with AlreadyExists (hint: set deleteBeforeReplace on it)")
+
+
+def _prune_cascade(change: ResourceChange, before: Resource | None,
+                   after: Resource | None) -> Iterator[Risk]:
+    """Deleting a Kustomization with `spec.prune` (or a HelmRelease, which helm-controller
+    uninstalls) makes Flux's finalizer delete everything it applied."""
+    if change.op not in (Op.DELETE, Op.REPLACE) or before is None:
+        return
+    kind = kind_of(before)
+    if kind == "Kustomization" and get_path(before.inputs, ("spec", "prune")) is True:
+        what = "every object it applied (prune is on)"
+    elif kind == "HelmRelease":
+        what = "its Helm release (helm-controller uninstalls it)"
+    else:
+        return
+    verb = "deleting" if change.op is Op.DELETE else "replacing (deleting)"
+    yield Risk("R-PRUNE-CASCADE", f"{change.display}: {verb} it makes Flux delete {what}")
 
 
 def _credentials(change: ResourceChange, before: Resource | None,
@@ -153,15 +199,65 @@ def _api(change: ResourceChange, before: Resource | None,
         yield Risk("R-API-DOWNGRADE", f"{change.display}: API version downgrade ({what})")
 
 
+DECRYPTION_LABEL = ("fluxform.io/purpose", "sops-decryption")
+
+
+def _decryption_key(change: ResourceChange, before: Resource | None,
+                    after: Resource | None) -> Iterator[Risk]:
+    """The decryption Secret fluxform provisions (labelled fluxform.io/purpose=sops-decryption)
+    gets another key or goes away. The key itself is a secret: only the fact is said."""
+    res = before or after
+    if res is None or res.type != "kubernetes:core/v1:Secret":
+        return
+    if get_path(res.inputs, ("metadata", "labels", DECRYPTION_LABEL[0])) != DECRYPTION_LABEL[1]:
+        return
+    keyed = any(f.path and f.path[0] in ("stringData", "data") for f in change.fields)
+    if change.op is Op.UPDATE and not keyed:
+        return
+    effect = {Op.DELETE: "deleted", Op.REPLACE: "replaced"}.get(change.op, "given another key")
+    yield Risk("R-DECRYPTION-KEY", f"{change.display}: SOPS decryption key {effect}; Secrets in Git "
+                                   "encrypted for the old key stop decrypting (re-encrypt them first)")
+
+
+def _oci_verify_off(change: ResourceChange, before: Resource | None,
+                    after: Resource | None) -> Iterator[Risk]:
+    if (before is not None and after is not None and kind_of(after) == "OCIRepository"
+            and get_path(before.inputs, ("spec", "verify")) is not None
+            and get_path(after.inputs, ("spec", "verify")) is None):
+        yield Risk("R-OCI-VERIFY-OFF", f"{change.display}: signature verification removed; any "
+                                       "artifact pushed to the repository is applied")
+
+
+def _image_automation_on(change: ResourceChange, before: Resource | None,
+                         after: Resource | None) -> Iterator[Risk]:
+    """An ImageUpdateAutomation is created, or the Flux install starts the automation
+    controller. (The plan does not know the tier; policy FF014 is the production rule.)"""
+    if after is None:
+        return
+    if change.op is Op.CREATE and kind_of(after) == "ImageUpdateAutomation":
+        yield Risk("R-IMAGE-AUTOMATION-ON", f"{change.display}: image automation starts committing "
+                                            "image updates to the fleet repository")
+    elif after.type == "kubernetes:helm.sh/v3:Release" and before is not None:
+        path = ("values", "imageAutomationController", "create")
+        if get_path(after.inputs, path) is True and get_path(before.inputs, path) is not True:
+            yield Risk("R-IMAGE-AUTOMATION-ON", f"{change.display}: the image automation controller "
+                                                "is turned on")
+
+
 _CHANGED = frozenset({Op.UPDATE, Op.REPLACE})
 # Each rule with the operations it can fire on (the others skip it without a call).
 RULES: tuple[tuple[frozenset[Op], Rule], ...] = (
     (frozenset({Op.REPLACE}), _replaced),
+    (frozenset({Op.REPLACE}), _already_exists),
+    (frozenset({Op.REPLACE, Op.DELETE}), _prune_cascade),
     (frozenset({Op.REPLACE, Op.DELETE}), _credentials),
     (frozenset({Op.DELETE}), _namespace),
     (_CHANGED, _flux_switches),
     (_CHANGED, _role_ref),
     (_CHANGED, _api),
+    (frozenset({Op.UPDATE, Op.REPLACE, Op.DELETE}), _decryption_key),
+    (_CHANGED, _oci_verify_off),
+    (frozenset({Op.CREATE, Op.UPDATE, Op.REPLACE}), _image_automation_on),
 )
 
 
@@ -187,13 +283,53 @@ def _moves(changes: list[ResourceChange], old: Mapping[str, Resource],
     return found
 
 
+def _targets(changes: list[ResourceChange], old: Mapping[str, Resource],
+             new: Mapping[str, Resource]) -> dict[str, list[Risk]]:
+    """Resources that stay where they are although their provider now points elsewhere:
+    a provider move or update that changes a target setting (github `owner`, a Kubernetes
+    context without a kubeconfig) which the provider's DiffConfig does not replace on."""
+    found: dict[str, list[Risk]] = {}
+    moved_providers = {u for u, r in new.items() if r.type.startswith("pulumi:providers:")
+                       and (u not in old or old[u].inputs != r.inputs)}
+    if not moved_providers:
+        return found
+    for c in changes:
+        if c.op is Op.REPLACE or c.component:
+            continue
+        before, after = old.get(c.previous_urn or c.urn), new.get(c.urn)
+        if (before is None or after is None or not before.provider or not after.provider
+                or after.provider not in moved_providers):
+            continue
+        old_p, new_p = old.get(before.provider), new.get(after.provider)
+        if old_p is None or new_p is None or old_p.type != new_p.type:
+            continue
+        moved = [k for k in config_targets(new_p.type)
+                 if old_p.inputs.get(k) != new_p.inputs.get(k)]
+        if moved:
+            what = ", ".join(f"{k}: {_show(old_p.inputs.get(k))} -> {_show(new_p.inputs.get(k))}"
+                             for k in moved)
+            found[c.urn] = [Risk("R-PROVIDER-TARGET",
+                                 f"{c.display}: its provider changes {what}; the provider does "
+                                 "not replace its resources, so this one stays where it is")]
+    return found
+
+
+def _show(value: Any) -> str:
+    if is_marker(value):
+        return "(sensitive value)"
+    return "(unset)" if value is None else str(value)
+
+
 def annotate(changes: list[ResourceChange], old: Mapping[str, Resource],
              new: Mapping[str, Resource]) -> list[ResourceChange]:
-    """The same changes, each with its risk flags (no-ops have none)."""
+    """The same changes, each with its risk flags (no-ops have none, unless their provider's
+    target moved under them)."""
     moves = _moves(changes, old, new)
+    for urn, risks in _targets(changes, old, new).items():
+        moves.setdefault(urn, []).extend(risks)
     out = []
     for c in changes:
-        if c.op is Op.NOOP:
+        if c.op is Op.NOOP and c.urn not in moves:
             out.append(c)
             continue
         before, after = old.get(c.urn), new.get(c.urn)

@@ -15,6 +15,9 @@ from fluxform.plan import FieldChange, Plan, ResourceChange
 from fluxform.report.values import path_text, scrub
 
 FORMAT = "fluxform.plan/v1"
+ORDER = "pulumi-up"
+"""`changes` are in the order `pulumi up` works: creates, updates and replacements in
+dependency order, then deletions in reverse dependency order."""
 SECRET_VALUE = {"$fluxform": "secret"}
 UNKNOWN_VALUE = {"$fluxform": "unknown"}
 _encode = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": ")).encode
@@ -30,8 +33,16 @@ def _field(f: FieldChange) -> dict[str, Any]:
             "secret": f.secret, "unknown": f.unknown, "forcesReplacement": f.forces_replacement}
 
 
+def _provider(c: ResourceChange) -> dict[str, Any] | None:
+    if c.provider_change is None:
+        return None
+    return {"before": c.provider_change[0], "after": c.provider_change[1]}
+
+
 def change_dict(c: ResourceChange) -> dict[str, Any]:
     return {"urn": c.urn, "type": c.type, "name": c.name, "op": c.op.value,
+            "deleteBeforeReplace": c.delete_before_replace,
+            "previousUrn": c.previous_urn, "providerChange": _provider(c),
             "replaceReasons": list(c.replace_reasons),
             "risks": [{"code": r.code, "message": r.message} for r in c.risks],
             "fields": [_field(f) for f in c.fields]}
@@ -47,6 +58,7 @@ def summary_dict(plan: Plan) -> dict[str, int]:
 def _header(plan: Plan) -> dict[str, Any]:
     return {"format": FORMAT, "project": plan.project, "stack": plan.stack,
             "baseline": plan.baseline, "summary": summary_dict(plan),
+            "order": ORDER, "notes": list(plan.notes),
             "findings": [f.to_json() for f in plan.findings]}
 
 
@@ -60,7 +72,8 @@ _string = json.encoder.encode_basestring
 # One field, keys in sorted order; filled with already-encoded JSON values.
 _FIELD = ('{"after": %s, "before": %s, "forcesReplacement": %s, "kind": %s, "path": %s, '
           '"secret": %s, "unknown": %s}')
-_CHANGE = ('{"fields": [%s], "name": %s, "op": %s, "replaceReasons": %s, "risks": %s, '
+_CHANGE = ('{"deleteBeforeReplace": %s, "fields": [%s], "name": %s, "op": %s, '
+           '"previousUrn": %s, "providerChange": %s, "replaceReasons": %s, "risks": %s, '
            '"type": %s, "urn": %s}')
 
 
@@ -83,8 +96,10 @@ def _change_line(c: ResourceChange) -> str:
                   _CONSTANTS[f.secret], _CONSTANTS[f.unknown])
         for f in c.fields])
     risks = [{"code": r.code, "message": r.message} for r in c.risks]
-    return _CHANGE % (fields, _string(c.name), _string(c.op.value), _encode(list(c.replace_reasons)),
-                      _encode(risks), _string(c.type), _string(c.urn))
+    return _CHANGE % (_CONSTANTS[c.delete_before_replace], fields, _string(c.name),
+                      _string(c.op.value), _json(c.previous_urn), _encode(_provider(c)),
+                      _encode(list(c.replace_reasons)), _encode(risks), _string(c.type),
+                      _string(c.urn))
 
 
 def render(plan: Plan, **_: Any) -> str:

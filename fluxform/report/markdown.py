@@ -66,12 +66,15 @@ def _groups(plan: Plan) -> list[_Group]:
         group.lines.append(f"> - {line}\n")
 
     for c in plan.changes:
-        if c.op is Op.DELETE:
+        if c.op is Op.DELETE and not c.folded:
             add(("1", c.type), f"**delete** {code(c.type)}", "deletions", md(c.name),
                 f"**delete** {code(c.display)}")
         elif c.op is Op.REPLACE:
+            order = ("old one deleted first" if c.delete_before_replace
+                     else "new one created first, old one deleted at the end")
             add(("2", c.type), f"**replace** {code(c.type)}", "replacements", md(c.name),
-                f"**replace** {code(c.display)}: {md('; '.join(c.replace_reasons))}")
+                f"**replace** {code(c.display)}: {md('; '.join(c.replace_reasons))} "
+                f"({order})")
     for c, r in plan.risks:
         if r.code != "R-REPLACE":  # every replacement is listed above with its reasons
             add(("3", r.code), f"**{r.code}** ({md(CODES.get(r.code, r.code))})",
@@ -131,6 +134,7 @@ def _alert(plan: Plan, budget: int) -> str:
 
 def _details(c: ResourceChange) -> str:
     lines = [f"# {reason}" for reason in c.replace_reasons]
+    lines += [f"# {note}" for note in c.notes]
     for f in c.fields[:MAX_FIELDS]:
         lines += field_lines(f, VALUE_LIMIT)
     if len(c.fields) > MAX_FIELDS:
@@ -159,10 +163,12 @@ def _changes(plan: Plan, budget: Budget, max_chars: int) -> tuple[list[str], str
     A detail is added only if the one-line entries of everything after it still fit; when
     even those cannot all fit, details get half the room and entries the other half.
     """
-    todo = sorted((c for c in plan.changes if c.op in DETAIL_ORDER), key=lambda c: DETAIL_ORDER[c.op])
+    todo = sorted((c for c in plan.changes if c.op in DETAIL_ORDER and not c.folded),
+                  key=lambda c: DETAIL_ORDER[c.op])
     if not todo:
         return [], ""
-    heading = "### Changes\n\n"
+    heading = ("### Changes\n\nReplacements, then updates, then creates (the text and JSON plans "
+               "list every change in the order `pulumi up` performs them).\n\n")
     entries = [f"- {_op_code(c)}\n" for c in todo]
     after = [0] * (len(todo) + 1)  # after[i]: length of the entries of todo[i:]
     for i in range(len(todo) - 1, -1, -1):
@@ -224,6 +230,9 @@ def render(plan: Plan, *, max_chars: int = GITHUB_LIMIT, **_: Any) -> str:
     budget = Budget(max_chars - NOTE_RESERVE - len(head))
     alert = _alert(plan, budget.left)
     budget.take(alert)
+    notes = "".join(f"_Note: {md(n)}_\n\n" for n in plan.notes)
+    if notes and budget.take(notes):
+        alert += notes
     warnings, warn_note = _warnings(plan, budget)
     details, detail_note = _changes(plan, budget, max_chars)
     # Sections end with a blank line and notes start with one; no fenced line is ever empty,

@@ -18,7 +18,9 @@ OP_COLOR = {Op.CREATE: "\x1b[32m", Op.UPDATE: "\x1b[33m", Op.DELETE: "\x1b[31m",
 SYMBOL_COLOR = {"+": "\x1b[32m", "-": "\x1b[31m", "~": "\x1b[33m", " ": ""}
 RISK_COLOR = "\x1b[1;31m"
 LEGEND = ("Symbols: + create, ~ update in place, - destroy, "
-          "-/+ replace (destroy and create again).")
+          "-/+ replace (destroy and create again).\n"
+          "Order: as `pulumi up` works: creates, updates and replacements in dependency order, "
+          "then deletions in reverse dependency order.")
 
 
 class _Painter:
@@ -33,6 +35,7 @@ def _resource(c: ResourceChange, paint: _Painter) -> list[str]:
     head = f"{c.op.symbol:>3} {clean(c.display)} {c.op.verb}"
     lines = [paint(OP_COLOR[c.op], head), f"      urn: {clean(c.urn)}"]
     lines += [f"      # {clean(reason)}" for reason in c.replace_reasons]
+    lines += [f"      # {clean(note)}" for note in c.notes]
     for f in c.fields:
         for line in field_lines(f, VALUE_LIMIT):
             lines.append("      " + (paint(SYMBOL_COLOR[line[0]], line) if paint.color else line))
@@ -47,9 +50,17 @@ def render(plan: Plan, *, color: bool = False, **_: Any) -> str:
              f"(baseline: {clean(plan.baseline)})", ""]
     if plan.summary.has_changes:
         lines += [LEGEND, ""]
+    folded = 0
     for c in plan.changes:
-        if c.op is not Op.NOOP:
+        if c.folded:
+            folded += 1
+        elif c.op is not Op.NOOP:
             lines += _resource(c, paint)
+    if folded:
+        lines += [f"({folded} component resource(s) without inputs are created or deleted with "
+                  "their children and not listed.)", ""]
+    for note in plan.notes:
+        lines += [f"Note: {clean(note)}", ""]
     if plan.risks:
         lines.append(paint(RISK_COLOR, "Risks:"))
         lines += [paint(RISK_COLOR, f"  ! [{r.code}] {clean(r.message)}") for _, r in plan.risks]

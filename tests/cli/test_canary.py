@@ -103,3 +103,107 @@ def test_no_canary_in_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[s
         for name, canary in CANARY.items():
             assert canary not in text, f"{name} canary leaked into {where}"
         assert "CANARY" not in text, where
+
+
+# --- The planner's environment and a kubeconfig file (issue #12) ---------------------------
+
+ENV_CANARY = "CANARY-env-ghp-91b2"
+KUBE_CANARY = "CANARY-kubeconfig-bearer-3f70"
+KUBECONFIG_TEXT = f"""apiVersion: v1
+kind: Config
+current-context: kc
+clusters:
+- name: kc
+  cluster: {{server: "https://203.0.113.7:6443", certificate-authority-data: Q0EtZGF0YQ==}}
+contexts:
+- name: kc
+  context: {{cluster: kc, user: admin}}
+users:
+- name: admin
+  user: {{token: {KUBE_CANARY}, client-key-data: {KUBE_CANARY}-key}}
+"""
+
+
+def kubeconfig_project(tmp_path: Path) -> Path:
+    from cli_support import copy_project
+
+    project = copy_project(tmp_path / "project")
+    spec = (project / "stacks" / "dev.yaml").read_text()
+    (project / "stacks" / "kc.yaml").write_text(
+        spec.replace("context: kind-fluxform-dev", "kubeconfig: kube.yaml"))
+    (project / "kube.yaml").write_text(KUBECONFIG_TEXT)
+    dev = (project / "Pulumi.dev.yaml").read_text()
+    assert "fluxform:spec: stacks/dev.yaml" in dev and "fluxform:kubeContext:" in dev
+    (project / "Pulumi.kc.yaml").write_text(
+        dev.replace("fluxform:spec: stacks/dev.yaml", "fluxform:spec: stacks/kc.yaml")
+        .replace("fluxform:kubeContext: kind-fluxform-dev", "fluxform:kubeconfig: kube.yaml"))
+    return project
+
+
+def planner_env(monkeypatch: pytest.MonkeyPatch, token: str, kubeconfig: Path) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", token)
+    monkeypatch.setenv("GITHUB_BASE_URL", f"https://{token}.example/api/v3/")
+    monkeypatch.setenv("GITHUB_OWNER", token)
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
+    for flag in ("ENABLE_SECRET_MUTABLE", "ENABLE_CONFIGMAP_MUTABLE", "DELETE_UNREACHABLE",
+                 "ENABLE_SERVER_SIDE_APPLY", "SKIP_UPDATE_UNREACHABLE"):
+        monkeypatch.setenv(f"PULUMI_K8S_{flag}", "false" if token.endswith("1") else "true")
+
+
+def test_no_environment_value_or_kubeconfig_in_any_output(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    project = kubeconfig_project(tmp_path)
+    ambient = tmp_path / "ambient-kubeconfig"
+    ambient.write_text(KUBECONFIG_TEXT.replace(KUBE_CANARY, KUBE_CANARY + "-ambient"))
+    outputs: dict[str, str] = {}
+    graphs: list[bytes] = []
+    for token in (ENV_CANARY + "-1", ENV_CANARY + "-2"):
+        planner_env(monkeypatch, token, ambient)
+        saved = tmp_path / f"{token}.graph.json"
+        for stack in ("kc", "dev"):
+            for fmt in ("text", "markdown", "json"):
+                out = tmp_path / f"{stack}.{fmt}"
+                run = fluxform_here(capsys, "--debug", "plan", "--project", str(project),
+                                    "--stack", stack, "--format", fmt, "--out", str(out),
+                                    "--no-policy-gate")
+                assert run.code == 0, run.err
+                outputs[f"{stack} {fmt} --out ({token})"] = out.read_text() + run.out + run.err
+                run = fluxform_here(capsys, "--debug", "plan", "--project", str(project),
+                                    "--stack", stack, "--format", fmt, "--no-policy-gate")
+                outputs[f"{stack} {fmt} ({token})"] = run.out + run.err
+        run = fluxform_here(capsys, "plan", "--project", str(project), "--stack", "kc",
+                            "--save", str(saved), "--no-policy-gate")
+        assert run.code == 0, run.err
+        graphs.append(saved.read_bytes())
+        outputs[f"saved graph ({token})"] = saved.read_text()
+        everything = tmp_path / f"all-{token}"
+        run = fluxform_here(capsys, "plan", "--project", str(project), "--all",
+                            "--format", "markdown", "--out", str(everything), "--no-policy-gate")
+        assert run.code == 0, run.err
+        for path in sorted(everything.iterdir()):
+            outputs[f"--all {path.name} ({token})"] = path.read_text()
+    # Two tokens, two sets of PULUMI_K8S_* flags, same graph: nothing of the environment in it.
+    assert graphs[0] == graphs[1]
+    graph = json.loads(graphs[0])
+    (kube,) = [r for r in graph["resources"] if r["type"] == "pulumi:providers:kubernetes"]
+    assert kube["inputs"]["kubeconfig"]["$fluxform"] == "secret"  # masked, present
+    assert kube["inputs"]["enableSecretMutable"] == "true"  # explicit, not from the environment
+    (gh,) = [r for r in graph["resources"] if r["type"] == "pulumi:providers:github"]
+    assert "token" not in gh["inputs"] and gh["inputs"]["baseUrl"] == "https://api.github.com/"
+    assert len(outputs) >= 30
+    for where, text in outputs.items():
+        for canary in (ENV_CANARY, KUBE_CANARY, "203.0.113.7"):
+            assert canary not in text, f"{canary} leaked into {where}"
+
+
+def test_kubeconfig_fingerprint_follows_the_active_cluster_only() -> None:
+    from fluxform.capture import kubeconfig_marker
+
+    base = kubeconfig_marker({"kubeconfig": KUBECONFIG_TEXT})
+    rotated = kubeconfig_marker({"kubeconfig": KUBECONFIG_TEXT.replace(KUBE_CANARY, "other")})
+    moved = kubeconfig_marker({"kubeconfig": KUBECONFIG_TEXT.replace("203.0.113.7", "203.0.113.8")})
+    assert base is not None and base["fingerprint"]
+    assert rotated == base  # credentials are never read into the plan
+    assert moved is not None and moved["fingerprint"] != base["fingerprint"]
+    assert kubeconfig_marker({"kubeconfig": "not: [a kubeconfig"}) == {
+        "$fluxform": "secret", "fingerprint": None}

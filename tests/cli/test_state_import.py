@@ -56,8 +56,15 @@ def test_plan_against_the_deployed_state(capsys: pytest.CaptureFixture[str]) -> 
     doc = json.loads(run.out)
     ops = {c["name"]: c["op"] for c in doc["changes"]}
     assert ops["old-team"] == "delete" and ops["flux-namespace"] == "update"
-    assert ops["flux-fleet-key-key"] == "replace"  # rotation: trigger 2026-10 -> 2026-11
-    assert ops["dev-kind"] == "no-op" and ops["tenant-team-a-namespace"] == "create"
+    # The fleet key, renamed since, is found through its alias; rotation 2026-10 -> 2026-11.
+    (key,) = [c for c in doc["changes"] if (c["previousUrn"] or "").endswith("::flux-fleet-key-key")]
+    assert key["op"] == "replace" and key["replaceReasons"] == ["replacementTrigger changed"]
+    assert key["deleteBeforeReplace"] is False
+    assert ops["tenant-team-a-namespace"] == "create"
+    # The provider now sets every setting explicitly: an update that only adds them.
+    provider = next(c for c in doc["changes"] if c["name"] == "dev-kind")
+    assert provider["op"] == "update" and {f["kind"] for f in provider["fields"]} == {"added"}
+    assert doc["changes"][-1]["op"] == "delete"  # deletions come last, as in `pulumi up`
     assert doc["baseline"] == f"pulumi state {EXPORT}"
 
 
@@ -82,3 +89,18 @@ def test_state_of_another_stack_is_refused(capsys: pytest.CaptureFixture[str]) -
     run = fluxform_here(capsys, "plan", "--project", str(ROOT), "--stack", "prod",
                         "--state", str(EXPORT))
     assert_one_line_error(run, "is a baseline of stack 'dev', not 'prod'")
+
+
+def test_a_kubeconfig_in_the_state_is_masked(tmp_path: Path) -> None:
+    """pulumi-kubernetes stores a kubeconfig in plain text unless the program marks it secret
+    (fluxform's does); either way no form of it reaches the graph."""
+    canary = "CANARY-kubeconfig-token-77aa"
+    provider = {"urn": "urn:pulumi:dev::fluxform::pulumi:providers:kubernetes::dev", "custom": True,
+                "type": "pulumi:providers:kubernetes",
+                "inputs": {"kubeconfig": f"users: [{{name: u, user: {{token: {canary}}}}}]"}}
+    doc = {"version": 3, "deployment": {"resources": [provider]}}
+    graph = load_state(write(tmp_path, doc))
+    text = graph.to_json()
+    assert canary not in text and "kubeconfig" in text
+    (res,) = list(graph)
+    assert res.inputs["kubeconfig"] == {"$fluxform": "secret", "fingerprint": None}

@@ -168,3 +168,29 @@ def test_engine_calls_run_on_the_loop_thread_and_the_executor_is_put_back(
     assert threads == {threading.current_thread().name}
     assert getattr(loop, "_default_executor", None) is before
     assert len(list(graph)) == len(list(run(mocks)))  # and a second capture on the same loop works
+
+
+def test_property_dependencies_name_the_resources_that_feed_each_input() -> None:
+    graph = run()
+    (creds,) = [r for r in graph if r.name == "creds"]
+    (key,) = [r for r in graph if r.name == "key"]
+    (ns,) = [r for r in graph if r.name == "ns"]
+    assert creds.property_dependencies["stringData"] == (key.urn,)
+    assert creds.property_dependencies["metadata"] == (ns.urn,)
+    assert "stringData" not in ns.property_dependencies
+    again = Graph.from_json(graph.to_json())
+    assert again.resources[creds.urn].property_dependencies == creds.property_dependencies
+
+
+def test_aliases_are_captured_as_the_urns_they_name() -> None:
+    def prog() -> None:
+        parent = pulumi.ComponentResource("fluxform:index:Box", "box")
+        pulumi.CustomResource("test:index:Thing", "new-name", {}, opts=pulumi.ResourceOptions(
+            parent=parent, aliases=[pulumi.Alias(name="old-name"),
+                                    pulumi.Alias(type_="test:index:OldThing", parent=pulumi.ROOT_STACK_RESOURCE)]))
+
+    graph = capture(prog, project="p", stack="s")
+    (thing,) = [r for r in graph if r.name == "new-name"]
+    assert "urn:pulumi:s::p::fluxform:index:Box$test:index:Thing::old-name" in thing.aliases
+    assert any(a.endswith("test:index:OldThing::new-name") for a in thing.aliases)
+    assert Graph.from_json(graph.to_json()).resources[thing.urn].aliases == thing.aliases

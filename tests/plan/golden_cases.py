@@ -61,13 +61,37 @@ def risks() -> Case:
               obj(SECRET, "team-a-creds", "team-a", parents=OWNER, stringData=secret_marker("k1")),
               obj(NS, "team-old"), _kust("prune-me", prune=False), _kust("pause-me"),
               _kust("tenant", serviceAccountName="reconciler"), _binding("view"),
-              _kust("downgrade", type_=HR, chart={"spec": {"chart": "podinfo"}})]
+              _kust("downgrade", type_=HR, chart={"spec": {"chart": "podinfo"}}),
+              obj(SECRET, "hook-token", "apps", replacement_trigger="1"),
+              _kust("pruned-away", prune=True), *_providers("acme"), _sops_key(),
+              res(OCI_REPO, "charts", k8s(OCI_REPO, "charts", "flux-system",
+                                          spec={"verify": {"provider": "cosign"}}))]
     after = [res(DEPLOY_KEY, "fleet-key", {"title": "fleet", "readOnly": True, "key": UNKNOWN}),
              res(TLS_KEY, "fleet-tls", {"algorithm": "ED25519"}, replacement_trigger="2027-01"),
              obj(SECRET, "team-a-creds", "team-a", parents=OWNER, stringData=secret_marker("k2")),
              _kust("prune-me", prune=True), _kust("pause-me", suspend=True), _kust("tenant"),
-             _binding("admin"), _kust("downgrade", type_=HR_BETA, chart={"spec": {"chart": "podinfo"}})]
+             _binding("admin"), _kust("downgrade", type_=HR_BETA, chart={"spec": {"chart": "podinfo"}}),
+             obj(SECRET, "hook-token", "apps", replacement_trigger="2"), *_providers("other"),
+             res(OCI_REPO, "charts", k8s(OCI_REPO, "charts", "flux-system", spec={}))]
     return before, after, [], GITHUB_LIMIT
+
+
+OCI_REPO = "kubernetes:source.toolkit.fluxcd.io/v1beta2:OCIRepository"
+
+
+def _sops_key() -> Resource:
+    """A SOPS decryption key Secret (deleted in the risks case)."""
+    return res(SECRET, "sops-age", {
+        "apiVersion": "v1", "kind": "Secret", "stringData": secret_marker("age-1"),
+        "metadata": {"name": "sops-age", "namespace": "flux-system",
+                     "labels": {"fluxform.io/purpose": "sops-decryption"}}})
+
+
+def _providers(owner: str) -> list[Resource]:
+    """A GitHub provider whose owner changes and a deploy key that stays with it."""
+    gh = res("pulumi:providers:github", "github", {"owner": owner})
+    return [gh, res(DEPLOY_KEY, "tenant-key", {"title": "t", "readOnly": True, "key": "k"},
+                    provider=gh.urn)]
 
 
 def lists() -> Case:

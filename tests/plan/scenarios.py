@@ -10,7 +10,7 @@ from conftest import ROOT
 from fluxform.capture import capture
 from fluxform.graph import Graph
 from fluxform.program import StackSettings, build
-from fluxform.project import placeholder
+from fluxform.project import load_stack, placeholder
 from fluxform.spec import load_spec
 from fluxform.spec.model import GitSource, Spec, Tenant
 
@@ -20,8 +20,11 @@ SECRET_KEY = "fluxform:slackWebhookUrl"
 
 
 def base(stack: str) -> tuple[Spec, Config]:
+    """The stack's spec and its whole config (Pulumi.<stack>.yaml, secrets as placeholders),
+    with the Slack address's placeholder fixed for the scenarios that change it."""
     spec = load_spec(ROOT / "stacks" / f"{stack}.yaml", display=f"stacks/{stack}.yaml")
-    return spec, {SECRET_KEY: placeholder(f"v1:{stack}-ciphertext-1")}
+    config = dict(load_stack(ROOT, stack).config)
+    return spec, {**config, SECRET_KEY: placeholder(f"v1:{stack}-ciphertext-1")}
 
 
 def graph_of(spec: Spec, config: Config, stack: str) -> Graph:
@@ -30,8 +33,8 @@ def graph_of(spec: Spec, config: Config, stack: str) -> Graph:
     def program() -> None:
         build(spec, settings)
 
-    return capture(program, project="fluxform", stack=stack, config=config,
-                   secret_keys=[SECRET_KEY])
+    secrets = sorted({SECRET_KEY, *load_stack(ROOT, stack).secret_keys})
+    return capture(program, project="fluxform", stack=stack, config=config, secret_keys=secrets)
 
 
 def add_tenant(spec: Spec, cfg: Config) -> tuple[Spec, Config]:
@@ -75,7 +78,7 @@ def reorder_lists(spec: Spec, cfg: Config) -> tuple[Spec, Config]:
 
 
 def change_secret(spec: Spec, cfg: Config) -> tuple[Spec, Config]:
-    return spec, {SECRET_KEY: placeholder(f"v1:{spec.cluster.environment}-ciphertext-2")}
+    return spec, {**cfg, SECRET_KEY: placeholder(f"v1:{spec.cluster.environment}-ciphertext-2")}
 
 
 def prune_off_then_suspend(spec: Spec, cfg: Config) -> tuple[Spec, Config]:

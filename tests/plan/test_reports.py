@@ -157,17 +157,20 @@ def test_text_strips_control_characters_from_names() -> None:
 
 def test_json_schema() -> None:
     doc = json.loads(render(mixed(), "json"))
-    assert sorted(doc) == ["baseline", "changes", "findings", "format", "project", "stack", "summary"]
+    assert sorted(doc) == ["baseline", "changes", "findings", "format", "notes", "order", "project",
+                           "stack", "summary"]
     assert doc["format"] == "fluxform.plan/v1" and (doc["project"], doc["stack"]) == ("fluxform", "prod")
     assert doc["summary"] == {"add": 2, "change": 1, "destroy": 2, "create": 1, "update": 1,
                               "delete": 1, "replace": 1, "noop": 1}
     for change in doc["changes"]:
-        assert sorted(change) == ["fields", "name", "op", "replaceReasons", "risks", "type", "urn"]
+        assert sorted(change) == ["deleteBeforeReplace", "fields", "name", "op", "previousUrn",
+                                  "providerChange", "replaceReasons", "risks", "type", "urn"]
+        assert isinstance(change["deleteBeforeReplace"], bool)
         for f in change["fields"]:
             assert sorted(f) == ["after", "before", "forcesReplacement", "kind", "path", "secret", "unknown"]
     assert doc["findings"][0] == {"rule": "FF011", "severity": "error", "subject": "urn:x",
                                   "message": "tenant runs as the controller", "hint": "set serviceAccountName"}
-    assert [c["op"] for c in doc["changes"]] == ["no-op", "replace", "create", "delete", "update"]
+    assert [c["op"] for c in doc["changes"]] == ["no-op", "replace", "create", "update", "delete"]
 
 
 def reordered(r: Resource) -> Resource:

@@ -43,6 +43,7 @@ def codes(plan: Plan) -> list[str]:
 
 
 DEPLOY_KEY_OWNER = "fluxform:index:Tenant$fluxform:index:DeployKey"
+OCI = "kubernetes:source.toolkit.fluxcd.io/v1beta2:OCIRepository"
 
 # code -> (before resources, after resources)
 CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
@@ -56,6 +57,20 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
     "R-ROLEREF": ([binding(RB, "view")], [binding(RB, "admin")]),
     "R-API-DOWNGRADE": ([kust(type_=KUST)], [res(KUST, "k", {**kust().inputs, "apiVersion": "kustomize.toolkit.fluxcd.io/v1beta2"})]),
     "R-URN-MOVE": ([kust(type_=HR)], [kust(type_=HR_BETA)]),
+    "R-ALREADY-EXISTS": ([obj(SECRET, "s", replacement_trigger="1")],
+                         [obj(SECRET, "s", replacement_trigger="2")]),
+    "R-PRUNE-CASCADE": ([kust({"prune": True})], []),
+    "R-DECRYPTION-KEY": ([res(SECRET, "sops", {
+        "apiVersion": "v1", "kind": "Secret", "stringData": secret_marker("age-1"),
+        "metadata": {"name": "sops-age", "namespace": "flux-system",
+                     "labels": {"fluxform.io/purpose": "sops-decryption"}}})], []),
+    "R-OCI-VERIFY-OFF": ([res(OCI, "o", k8s(OCI, "o", "flux-system", spec={"verify": {"provider": "cosign"}}))],
+                         [res(OCI, "o", k8s(OCI, "o", "flux-system", spec={}))]),
+    "R-PROVIDER-TARGET": (
+        [res("pulumi:providers:github", "gh", {"owner": "acme"}),
+         res(DEPLOY_KEY, "d", {"title": "a"}, provider="urn:pulumi:prod::fluxform::pulumi:providers:github::gh")],
+        [res("pulumi:providers:github", "gh", {"owner": "other"}),
+         res(DEPLOY_KEY, "d", {"title": "a"}, provider="urn:pulumi:prod::fluxform::pulumi:providers:github::gh")]),
 }
 
 
@@ -84,7 +99,7 @@ def test_risk_does_not_fire_without_the_change(code: str) -> None:
 
 def test_replace_says_which_goes_first() -> None:
     same_name = one(obj(SECRET, "s", stringData=secret_marker("a")), obj(SECRET, "s", stringData=secret_marker("b")))
-    assert "deleted first (same name)" in same_name.risks[0][1].message
+    assert "deleted first" in same_name.risks[0][1].message
     renamed = one(obj(NS, "n"), obj(NS, "n", obj_name="n2"))
     assert "created before the old one is deleted" in renamed.risks[0][1].message
     dbr = one(res(TLS_KEY, "t", {"algorithm": "RSA"}), res(TLS_KEY, "t", {"algorithm": "ED25519"}, delete_before_replace=True))

@@ -60,11 +60,19 @@ def test_bump_chart_is_one_field_update() -> None:
         ("spec.chart.spec.version", "6.7.1", "6.8.0")]
 
 
-def test_rotation_replaces_key_deploy_key_and_secret() -> None:
-    changed = ops("rotate-deploy-key")
-    assert changed == {"flux-fleet-key-key": "replace", "flux-fleet-key-github": "replace",
-                       "flux-fleet-key-secret": "replace"}
-    assert {"R-REPLACE", "R-DEPLOY-KEY"} <= codes("rotate-deploy-key")
+def test_rotation_registers_the_new_key_switches_the_secret_and_removes_the_old_key_last() -> None:
+    """The sequence `pulumi up` performs, read from the plan's order (dependency order, then
+    deletions): nothing is replaced, so nothing is deleted before its successor exists."""
+    before, after = scenario("rotate-deploy-key")
+    plan = compute_plan(before, after)
+    steps = [(c.op.value, c.type.rsplit(":", 1)[-1]) for c in plan.changes if c.op is not Op.NOOP]
+    assert steps == [("create", "PrivateKey"), ("create", "RepositoryDeployKey"),
+                     ("update", "Secret"), ("delete", "RepositoryDeployKey"),
+                     ("delete", "PrivateKey")]
+    secret = next(c for c in plan.changes if c.type.endswith(":Secret") and c.op is Op.UPDATE)
+    # The new key reaches the Secret as changed stringData, known only after apply.
+    assert [(f.path_text, f.secret, f.unknown) for f in secret.fields] == [("stringData", True, True)]
+    assert "R-ALREADY-EXISTS" not in codes("rotate-deploy-key")
 
 
 def test_reordering_lists_is_no_change() -> None:
@@ -75,10 +83,10 @@ def test_changed_secret_shows_changed_without_value() -> None:
     before, after = scenario("change-secret")
     plan = compute_plan(before, after)
     (change,) = [c for c in plan.changes if c.op is not Op.NOOP]
-    # pulumi-kubernetes replaces a Secret whose data changes unless the provider sets
-    # enableSecretMutable (the example stacks' provider does not).
-    assert change.name == "notifications-slack-address" and change.op is Op.REPLACE
-    assert all(f.secret and f.forces_replacement for f in change.fields)
+    # The program's provider sets enableSecretMutable, so pulumi-kubernetes updates the Secret
+    # in place (diff.go, forceNewProperties).
+    assert change.name == "notifications-slack-address" and change.op is Op.UPDATE
+    assert all(f.secret and not f.forces_replacement for f in change.fields)
     for fmt in SUFFIX:
         out = render(plan, fmt)
         assert "ciphertext" not in out and "placeholder" not in out
