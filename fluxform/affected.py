@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -29,10 +30,12 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from fluxform.errors import PlanError
+from fluxform.errors import PlanError, cut, printable
 
 if TYPE_CHECKING:
     from fluxform.planning import PlanOptions, PlanResult
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _git(top: Path, *args: str) -> bytes:
@@ -94,20 +97,45 @@ def head_inputs(opts: PlanOptions, stack: str) -> dict[str, str] | None:
     return inputs if isinstance(inputs, dict) else None
 
 
+def cached_inputs(opts: PlanOptions, stack: str) -> dict[str, str] | None:
+    """What the working tree's capture of `stack` reads, from the cache only (None: no valid
+    entry, or the stack's config does not load)."""
+    from fluxform.cache import lookup_head, open_cache
+    from fluxform.errors import FluxformError
+    from fluxform.project import load_stack
+
+    try:
+        found = lookup_head(open_cache(opts.cache_dir), load_stack(opts.project_dir, stack))
+    except FluxformError:
+        return None
+    return None if found is None else found[1]
+
+
 def _all_inputs(opts: PlanOptions, stacks: list[str]) -> list[dict[str, str] | None]:
-    workers = min(len(stacks), os.cpu_count() or 1)
+    """Every stack's inputs: from the cache in this process (a lookup is a few `stat`s), and
+    only the stacks without a valid entry captured, in parallel worker processes."""
+    found = {s: cached_inputs(opts, s) for s in stacks}
+    missing = [s for s in stacks if found[s] is None]
+    workers = min(len(missing), os.cpu_count() or 1)
     if workers <= 1:
-        return [head_inputs(opts, s) for s in stacks]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and "grpc" not in sys.modules \
-        else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        return list(pool.map(head_inputs, [opts] * len(stacks), stacks))
+        found.update({s: head_inputs(opts, s) for s in missing})
+    else:
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() \
+            and "grpc" not in sys.modules else "spawn"
+        with ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context(method)) as pool:
+            found.update(zip(missing, pool.map(head_inputs, [opts] * len(missing), missing),
+                             strict=True))
+    return [found[s] for s in stacks]
 
 
 def affected_stacks(opts: PlanOptions, stacks: list[str], ref: str) -> list[str]:
     """The stacks of `stacks` (in their order) that the change since `ref` touches."""
     from fluxform.gitref import resolve_commit
 
+    if not ref.strip() or ref.startswith("-") or _CONTROL.search(ref):
+        # Never handed to git: an option (`--upload-pack=...`), or a NUL it cannot even take.
+        raise PlanError(f"--base-ref '{cut(printable(ref), 100)}' is not a Git revision")
     project_dir = Path(opts.project_dir).resolve()
     top = Path(os.fsdecode(_git(project_dir, "rev-parse", "--show-toplevel").strip())).resolve()
     commit = resolve_commit(top, ref)

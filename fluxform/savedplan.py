@@ -30,9 +30,11 @@ reviewed one, and the post-apply check.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -49,6 +51,11 @@ if TYPE_CHECKING:
     from fluxform.project import StackConfig
 
 FORMAT = "fluxform.reviewed-plan/v1"
+MAX_BYTES = 256 * 1024 * 1024
+"""Largest reviewed-plan file read (a plan of 10,000 resources is far smaller)."""
+MAX_DEPTH = 100
+"""Deepest nesting of a reviewed-plan file: a plan's field values nest as the graph's do (at
+most fluxform.baseline.MAX_DEPTH, 64 levels), under a few levels of the plan's own."""
 STRIPPED_SECRET = {MARKER_KEY: "secret"}
 
 # Engine OpTypes (sdk/go/common/apitype/history.go) as fluxform plan operations.
@@ -264,12 +271,30 @@ def _bad(source: str, field: str, reason: str) -> ReviewedPlanError:
                              "(hint: make one with `fluxform plan --stack S --save-plan FILE`)")
 
 
+def _read_bounded(path: str) -> bytes:
+    """The file's bytes; a regular file larger than MAX_BYTES is refused unread, anything else
+    (a pipe, a device) is read at most MAX_BYTES + 1 bytes."""
+    too_big = _bad(path, "(file)", f"larger than {MAX_BYTES // (1024 * 1024)} MiB")
+    try:
+        with open(path, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
+                raise too_big
+            raw = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ReviewedPlanError(f"{path}: cannot read the reviewed plan "
+                                f"({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_BYTES:
+        raise too_big
+    return raw
+
+
 def load(path: str) -> Reviewed:
     """Read and shape-check a reviewed-plan file; every problem is one line."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReviewedPlanError(f"{path}: cannot read the reviewed plan ({exc.strerror})") from None
+        text = _read_bounded(path).decode("utf-8")
     except UnicodeDecodeError:
         raise _bad(path, "(file)", "not UTF-8") from None
     try:
@@ -278,6 +303,8 @@ def load(path: str) -> Reviewed:
         raise _bad(f"{path}:{exc.lineno}", "(file)", f"invalid JSON ({exc.msg})") from None
     except RecursionError:
         raise _bad(path, "(file)", "nested too deeply") from None
+    if _depth_exceeds(doc, MAX_DEPTH):
+        raise _bad(path, "(file)", f"nested deeper than {MAX_DEPTH} levels")
     if not isinstance(doc, dict):
         raise _bad(path, "(top)", "expected an object")
     if doc.get("format") != FORMAT:
@@ -294,6 +321,16 @@ def load(path: str) -> Reviewed:
                 raise _bad(path, f"{section}.{key}", "missing or not a string")
     if doc["baseline"]["kind"] not in ("state", "none"):
         raise _bad(path, "baseline.kind", "expected 'state' or 'none'")
+    if doc["spec"] is not None and not all(isinstance(doc["spec"].get(k), str)
+                                           for k in ("path", "digest")):
+        raise _bad(path, "spec", "expected {path, digest} strings, or null")
+    for section, key in (("desired", "resources"), ("baseline", "resources"),
+                         ("baseline", "pendingOperations")):
+        count = doc[section].get(key)
+        if not (isinstance(count, int) and not isinstance(count, bool) and count >= 0):
+            raise _bad(path, f"{section}.{key}", "expected a count (an integer, 0 or more)")
+    if not isinstance(doc["baseline"].get("lastUpdate"), (dict, type(None))):
+        raise _bad(path, "baseline.lastUpdate", "expected an object or null")
     changes = doc["plan"].get("changes")
     if not isinstance(changes, list):
         raise _bad(path, "plan.changes", "expected a list")
@@ -302,7 +339,25 @@ def load(path: str) -> Reviewed:
         if not (isinstance(change, dict) and isinstance(change.get("urn"), str)
                 and change.get("op") in ops):
             raise _bad(path, f"plan.changes[{index}]", "expected {urn, op} with a known op")
+        if not isinstance(change.get("fields", []), list):
+            raise _bad(path, f"plan.changes[{index}].fields", "expected a list")
+    findings = doc["plan"].get("findings", [])
+    if not (isinstance(findings, list) and all(isinstance(f, dict) for f in findings)):
+        raise _bad(path, "plan.findings", "expected a list of objects")
     return Reviewed(path, doc)
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether `value` nests containers deeper than `limit` (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth >= limit:
+                return True
+            stack.extend((child, depth + 1) for child in
+                         (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 # --- the engine's update plan -----------------------------------------------------------------

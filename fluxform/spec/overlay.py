@@ -21,6 +21,7 @@ names the file that holds the offending value, whichever it is.
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,10 +63,27 @@ def resolve(doc: Document, directory: str) -> Document:
     if EXTENDS not in doc.value:
         return doc
     chain = [os.path.normpath(os.path.join(directory, os.path.basename(doc.filename)))]
-    return _resolve(doc, directory, chain)
+    return _resolve(doc, directory, chain, boundary(directory))
 
 
-def _resolve(doc: Document, directory: str, chain: list[str]) -> Document:
+def boundary(directory: str) -> str:
+    """Where bases may live: the project holding the spec (the nearest directory at or above
+    it with a Pulumi.yaml), else the spec's own directory. A spec comes from a pull request;
+    `extends: ../../etc/passwd` or a symlink out of the tree must not read the planner's files."""
+    start = here = os.path.realpath(directory)
+    while not os.path.isfile(os.path.join(here, "Pulumi.yaml")):
+        parent = os.path.dirname(here)
+        if parent == here:
+            return start
+        here = parent
+    return here
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _resolve(doc: Document, directory: str, chain: list[str], root: str) -> Document:
     target = doc.value.get(EXTENDS)
     if target is None:
         return doc
@@ -81,16 +99,26 @@ def _resolve(doc: Document, directory: str, chain: list[str]) -> Document:
                         "a base cannot extend its overlay")
     if len(chain) >= MAX_CHAIN:
         raise doc.error((EXTENDS,), f"more than {MAX_CHAIN} files in the extends chain", "flatten the bases")
+    shown = repr(target[:80] + ("..." if len(target) > 80 else ""))
+    if not _inside(os.path.realpath(real), root):
+        raise doc.error((EXTENDS,), f"the base {shown} is outside the project"
+                        + (" (through a symlink)" if _inside(real, root) else ""),
+                        "keep bases in the project, e.g. extends: base.yaml")
     try:
+        kind = os.stat(real).st_mode
+        if stat.S_ISDIR(kind):
+            raise doc.error((EXTENDS,), f"the base {shown} is a directory", "name a YAML file")
+        if not stat.S_ISREG(kind):
+            raise doc.error((EXTENDS,), f"the base {shown} is not a regular file", "name a YAML file")
         with open(real, "rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        raise doc.error((EXTENDS,), f"no such base file {target!r}",
+        raise doc.error((EXTENDS,), f"no such base file {shown}",
                         "the path is relative to this file's directory") from None
     except OSError as exc:
         raise doc.error((EXTENDS,), f"cannot read the base file ({exc.strerror or 'error'})",
                         "check that it is a readable file") from None
-    base = _resolve(parse(raw, display), os.path.dirname(real), [*chain, real])
+    base = _resolve(parse(raw, display), os.path.dirname(real), [*chain, real], root)
     return merge(base, doc)
 
 
