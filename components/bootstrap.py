@@ -10,15 +10,21 @@ rather than through the chart's multitenancy switch, so the plan shows exactly w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypedDict
+from collections.abc import Mapping, Sequence
+from typing import Any, NotRequired, TypedDict
 
 import pulumi
 
 from components.deploy_key import DeployKey
 from components.flux_objects import FLUX_NAMESPACE, MANAGED_BY
 from components.gitops import register
-from components.kinds import HELM_RELEASE, NAMESPACE, KindResource
+from components.kinds import HELM_RELEASE, NAMESPACE, SECRET, KindResource, _k8s
+
+CONFIG_MAP = _k8s("v1", "ConfigMap", "binaryData data immutable metadata")
+CLUSTER_VARS = "cluster-vars"
+SOPS_SECRET = "sops-age"
+SOPS_KEY = "age.agekey"
+DECRYPTION_LABEL = {"fluxform.io/purpose": "sops-decryption"}
 
 LOCKDOWN_ARGS: dict[str, list[str]] = {
     "kustomizeController": ["--no-cross-namespace-refs=true", "--no-remote-bases=true",
@@ -32,13 +38,17 @@ IMAGE_CONTROLLERS = ("imageReflectionController", "imageAutomationController")
 
 
 def flux_chart_values(*, image_automation: bool, network_policy: bool,
-                      lockdown: bool) -> dict[str, Any]:
-    """Values for the flux2 chart (pure, so tests and the plan can see every flag)."""
+                      lockdown: bool, kms_annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Values for the flux2 chart (pure, so tests and the plan can see every flag).
+    `kms_annotations` annotate kustomize-controller's ServiceAccount (cloud KMS decryption
+    through workload identity, instead of a key Secret)."""
     values: dict[str, Any] = {
         "installCRDs": True,
         "multitenancy": {"enabled": False},
         "policies": {"create": network_policy},
     }
+    if kms_annotations:
+        values["kustomizeController"] = {"serviceAccount": {"annotations": dict(kms_annotations)}}
     for controller in IMAGE_CONTROLLERS:
         values[controller] = {"create": image_automation}
     if lockdown:
@@ -75,6 +85,13 @@ class FluxBootstrapArgs(TypedDict):
     the Secret `flux-system` is switched in place, the old GitHub key deleted last)."""
     root_objects: Sequence[dict[str, Any]]
     """The root GitRepository and Kustomization (fluxform.manifests.bootstrap_objects)."""
+    cluster_vars: NotRequired[Mapping[str, pulumi.Input[str]] | None]
+    """Variables for the ConfigMap `cluster-vars` in flux-system (none when None). Never
+    secrets: a ConfigMap is readable by anyone who can read the namespace."""
+    sops_age_key: NotRequired[pulumi.Input[str] | None]
+    """The age private key (a Pulumi secret) for the Secret `sops-age` in flux-system."""
+    kms_annotations: NotRequired[Mapping[str, str] | None]
+    """kustomize-controller ServiceAccount annotations for cloud KMS (instead of an age key)."""
 
 
 class FluxBootstrap(pulumi.ComponentResource):
@@ -101,8 +118,16 @@ class FluxBootstrap(pulumi.ComponentResource):
             "atomic": True,
             "values": flux_chart_values(image_automation=args["image_automation"],
                                         network_policy=args["network_policy"],
-                                        lockdown=args["multitenant_lockdown"]),
+                                        lockdown=args["multitenant_lockdown"],
+                                        kms_annotations=args.get("kms_annotations")),
         }, opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]))
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[ns], delete_before_replace=True)
+        variables = args.get("cluster_vars")
+        if variables is not None:
+            cluster_vars_map(f"{name}-cluster-vars", FLUX_NAMESPACE, variables, in_ns)
+        age_key = args.get("sops_age_key")
+        if age_key is not None:
+            decryption_secret(f"{name}-sops-age", FLUX_NAMESPACE, SOPS_SECRET, age_key, in_ns)
         key = DeployKey(
             f"{name}-fleet-key",
             {"repository": args["fleet_repository"], "namespace": FLUX_NAMESPACE,
@@ -119,3 +144,24 @@ class FluxBootstrap(pulumi.ComponentResource):
         self.fleet_public_key = key.public_key
         self.register_outputs({"namespace": self.namespace, "release_name": self.release_name,
                                "fleet_public_key": self.fleet_public_key})
+
+
+def cluster_vars_map(name: str, namespace: str, variables: Mapping[str, pulumi.Input[str]],
+                     opts: pulumi.ResourceOptions) -> KindResource:
+    """The ConfigMap `cluster-vars` (replaced delete-before-replace: it keeps its name)."""
+    return KindResource(CONFIG_MAP, name, {
+        "metadata": {"name": CLUSTER_VARS, "namespace": namespace, "labels": dict(MANAGED_BY)},
+        "data": dict(variables),
+    }, opts=opts)
+
+
+def decryption_secret(name: str, namespace: str, secret_name: str, age_key: pulumi.Input[str],
+                      opts: pulumi.ResourceOptions) -> KindResource:
+    """An age key Secret kustomize-controller decrypts with (key `age.agekey`). The value
+    stays a Pulumi secret: the plan shows only that it changed, never the key."""
+    return KindResource(SECRET, name, {
+        "metadata": {"name": secret_name, "namespace": namespace,
+                     "labels": {**MANAGED_BY, **DECRYPTION_LABEL}},
+        "type": "Opaque",
+        "stringData": {SOPS_KEY: pulumi.Output.secret(age_key)},
+    }, opts=opts)

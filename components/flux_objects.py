@@ -19,6 +19,9 @@ API_VERSIONS: Mapping[str, str] = {
     "Provider": "notification.toolkit.fluxcd.io/v1beta3",
     "Alert": "notification.toolkit.fluxcd.io/v1beta3",
     "Receiver": "notification.toolkit.fluxcd.io/v1",
+    "ImageRepository": "image.toolkit.fluxcd.io/v1",
+    "ImagePolicy": "image.toolkit.fluxcd.io/v1",
+    "ImageUpdateAutomation": "image.toolkit.fluxcd.io/v1",
 }
 
 FLUX_NAMESPACE = "flux-system"
@@ -88,15 +91,87 @@ def kustomization(name: str, namespace: str, *, source: str, path: str, interval
                   wait: bool = True, suspend: bool = False,
                   depends_on: Iterable[tuple[str, str | None]] = (),
                   service_account: str | None = None, target_namespace: str | None = None,
-                  annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+                  annotations: Mapping[str, str] | None = None,
+                  health_checks: Iterable[Mapping[str, str]] = (),
+                  patches: Iterable[Mapping[str, Any]] = (), components: Iterable[str] = (),
+                  substitute: Mapping[str, str] | None = None,
+                  substitute_from: Iterable[str] = (),
+                  decryption_secret: str | None = None, decryption: bool = False) -> dict[str, Any]:
+    """A Kustomization. `health_checks` are {apiVersion?, kind, name, namespace?} references,
+    `patches` {patch, target?} items, `substitute_from` names of ConfigMaps in its namespace;
+    `decryption` turns on SOPS (with the keys in `decryption_secret`, or none for cloud KMS
+    through the controller's workload identity)."""
     spec: dict[str, Any] = {
         "interval": interval, "retryInterval": retry_interval, "timeout": timeout,
         "path": path, "prune": prune, "wait": wait,
         "sourceRef": {"kind": source_kind, "name": source},
     }
+    post_build = _with({}, substitute=dict(substitute or {}),
+                       substituteFrom=[{"kind": "ConfigMap", "name": n} for n in substitute_from])
     _with(spec, dependsOn=[{"name": n, **({"namespace": ns} if ns else {})} for n, ns in depends_on],
-          suspend=suspend, serviceAccountName=service_account, targetNamespace=target_namespace)
+          suspend=suspend, serviceAccountName=service_account, targetNamespace=target_namespace,
+          healthChecks=[dict(h) for h in health_checks], patches=[dict(p) for p in patches],
+          components=list(components), postBuild=post_build)
+    if decryption or decryption_secret:
+        spec["decryption"] = _with({"provider": "sops"},
+                                   secretRef={"name": decryption_secret} if decryption_secret else None)
     return flux_object("Kustomization", name, namespace, spec, annotations)
+
+
+def image_repository(name: str, *, image: str, interval: str, provider: str = "generic",
+                     secret_name: str | None = None, namespace: str = FLUX_NAMESPACE) -> dict[str, Any]:
+    spec = _with({"image": image, "interval": interval},
+                 secretRef={"name": secret_name} if secret_name else None)
+    if provider != "generic":
+        spec["provider"] = provider
+    return flux_object("ImageRepository", name, namespace, spec)
+
+
+def image_policy(name: str, *, repository: str, semver: str | None = None,
+                 alphabetical: str | None = None, numerical: str | None = None,
+                 filter_pattern: str | None = None, filter_extract: str | None = None,
+                 namespace: str = FLUX_NAMESPACE) -> dict[str, Any]:
+    """An ImagePolicy choosing by semver range, or alphabetical/numerical order (asc, desc)."""
+    if semver is not None:
+        policy: dict[str, Any] = {"semver": {"range": semver}}
+    elif alphabetical is not None:
+        policy = {"alphabetical": {"order": alphabetical}}
+    elif numerical is not None:
+        policy = {"numerical": {"order": numerical}}
+    else:
+        raise ValueError(f"image policy {name}: one of semver, alphabetical or numerical is needed")
+    spec: dict[str, Any] = {"imageRepositoryRef": {"name": repository}, "policy": policy}
+    if filter_pattern is not None:
+        spec["filterTags"] = _with({"pattern": filter_pattern}, extract=filter_extract)
+    return flux_object("ImagePolicy", name, namespace, spec)
+
+
+def image_update_automation(name: str, *, source: str, interval: str, checkout_branch: str,
+                            push_branch: str | None, author_name: str, author_email: str,
+                            path: str, strategy: str = "Setters", message_template: str | None = None,
+                            signing_key_secret: str | None = None, signing_key_type: str = "gpg",
+                            namespace: str = FLUX_NAMESPACE) -> dict[str, Any]:
+    """An ImageUpdateAutomation on a GitRepository: checks out `checkout_branch`, commits as the
+    author (signed with the key in `signing_key_secret`) and pushes to `push_branch` (default:
+    the checked-out branch)."""
+    commit: dict[str, Any] = _with({"author": {"name": author_name, "email": author_email}},
+                                   messageTemplate=message_template)
+    if signing_key_secret:
+        commit["signingKey"] = {"secretRef": {"name": signing_key_secret}, "type": signing_key_type}
+    git: dict[str, Any] = {"checkout": {"ref": {"branch": checkout_branch}}, "commit": commit}
+    if push_branch:
+        git["push"] = {"branch": push_branch}
+    spec = {"interval": interval, "sourceRef": {"kind": "GitRepository", "name": source},
+            "git": git, "update": {"path": path, "strategy": strategy}}
+    return flux_object("ImageUpdateAutomation", name, namespace, spec)
+
+
+def config_map(name: str, namespace: str, data: Mapping[str, Any],
+               labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A ConfigMap (core; Pulumi always applies it: it carries infrastructure's values)."""
+    return {"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": name, "namespace": namespace, "labels": {**MANAGED_BY, **(labels or {})}},
+            "data": dict(data)}
 
 
 def helm_repository(name: str, *, url: str, interval: str, namespace: str = FLUX_NAMESPACE,

@@ -171,6 +171,9 @@ NAMESPACE = _k8s("v1", "Namespace", "metadata spec", outputs=("status",))
 SERVICE_ACCOUNT = _k8s("v1", "ServiceAccount",
                        "automountServiceAccountToken imagePullSecrets metadata secrets")
 RESOURCE_QUOTA = _k8s("v1", "ResourceQuota", "metadata spec", outputs=("status",))
+LIMIT_RANGE = _k8s("v1", "LimitRange", "metadata spec")
+NETWORK_POLICY = _k8s("networking.k8s.io/v1", "NetworkPolicy", "metadata spec",
+                      aliases=("kubernetes:extensions/v1beta1:NetworkPolicy",), outputs=("status",))
 SECRET = _k8s("v1", "Secret", "data immutable metadata stringData type",
               secret_inputs=("data", "stringData"), secret_outputs=("data", "stringData"))
 ROLE_BINDING = _k8s("rbac.authorization.k8s.io/v1", "RoleBinding", "metadata roleRef subjects",

@@ -30,25 +30,23 @@ from typing import Any, Literal, NotRequired, TypedDict
 import pulumi
 
 from components import flux_objects as fo
+from components.bootstrap import SOPS_SECRET, cluster_vars_map, decryption_secret
 from components.flux_objects import MANAGED_BY
 from components.gitops import register
 from components.kinds import (
+    LIMIT_RANGE,
     NAMESPACE,
+    NETWORK_POLICY,
     RESOURCE_QUOTA,
     ROLE_BINDING,
     SECRET,
     SERVICE_ACCOUNT,
     KindResource,
-    _k8s,
 )
 
 TENANT_LABEL = "toolkit.fluxcd.io/tenant"
 DEFAULT_SERVICE_ACCOUNT = "flux-reconciler"
 DEFAULT_SECRET = "flux-git-credentials"
-# Kinds the tenant's hardening adds (same shape as the entries of components/kinds.py).
-NETWORK_POLICY = _k8s("networking.k8s.io/v1", "NetworkPolicy", "metadata spec",
-                      aliases=("kubernetes:extensions/v1beta1:NetworkPolicy",), outputs=("status",))
-LIMIT_RANGE = _k8s("v1", "LimitRange", "metadata spec")
 Credentials = Literal["github-deploy-key", "ssh-key", "none"]
 DEFAULT_REQUESTS = {"cpu": "100m", "memory": "128Mi"}
 DEFAULT_LIMITS = {"cpu": "500m", "memory": "512Mi"}
@@ -138,6 +136,13 @@ class TenantArgs(TypedDict):
     """Build the tenant's source and Kustomization from these (instead of `flux_objects`)."""
     flux_objects: NotRequired[Sequence[dict[str, Any]]]
     """The tenant's Flux objects, built elsewhere; empty when Flux applies them from Git."""
+    cluster_vars: NotRequired[Mapping[str, pulumi.Input[str]] | None]
+    """A copy of the cluster variables as the ConfigMap `cluster-vars` in the namespace (its
+    Kustomization cannot read flux-system's under lockdown). Never secrets."""
+    sops_age_key: NotRequired[pulumi.Input[str] | None]
+    """The tenant's own age private key (a Pulumi secret), for its decryption Secret."""
+    sops_secret_name: NotRequired[str]
+    """Name of that Secret (default `sops-age`)."""
 
 
 def _credentials(args: TenantArgs) -> Credentials:
@@ -207,6 +212,14 @@ class Tenant(pulumi.ComponentResource):
         if credentials != "none":
             secret, self.public_key = self._key(name, args, credentials, secret_name, in_ns)
             waits.append(secret)
+        variables = args.get("cluster_vars")
+        in_ns_named = pulumi.ResourceOptions(parent=self, depends_on=[ns], delete_before_replace=True)
+        if variables is not None:
+            waits.append(cluster_vars_map(f"{name}-cluster-vars", ns_name, variables, in_ns_named))
+        age_key = args.get("sops_age_key")
+        if age_key is not None:
+            waits.append(decryption_secret(f"{name}-sops-age", ns_name,
+                                           args.get("sops_secret_name", SOPS_SECRET), age_key, in_ns_named))
         objects = list(args.get("flux_objects", ()))
         if "sync" in args:
             objects += sync_objects(tenant, ns_name, account, args["sync"],
@@ -264,14 +277,23 @@ class Tenant(pulumi.ComponentResource):
             raise ValueError(f"tenant {name}: unknown algorithm {algorithm!r}")
         import pulumi_tls as tls
 
-        child = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(replacement_trigger=rotation))
-        private = tls.PrivateKey(f"{name}-key", **ALGORITHMS[algorithm], opts=child)
+        from components.deploy_key import generation
+
+        # As components/deploy_key.py: each generation of the key is its own PrivateKey (a new
+        # one is created, the old one deleted after the update), and the Secret keeps its name
+        # and takes the new key in place, with no replacement trigger (one would make the
+        # engine replace it create-before-delete: AlreadyExists on the same-named Secret).
+        gen = generation(rotation=rotation, algorithm=algorithm, read_only=True,
+                         repository=ns_name, title=secret_name)
+        key_opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+            replacement_trigger=rotation, aliases=[pulumi.Alias(name=f"{name}-key")]))
+        private = tls.PrivateKey(f"{name}-key-{gen}", **ALGORITHMS[algorithm], opts=key_opts)
         secret = KindResource(SECRET, f"{name}-key-secret", {
             "metadata": {"name": secret_name, "namespace": ns_name, "labels": dict(MANAGED_BY)},
             "type": "Opaque",
             "stringData": {"identity": private.private_key_openssh,
                            "identity.pub": private.public_key_openssh, "known_hosts": known_hosts},
-        }, opts=child)
+        }, opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True)))
         return secret, private.public_key_openssh
 
 

@@ -21,6 +21,7 @@ from fluxform.graph import (
     Graph,
     Resource,
     is_marker,
+    redact_credentials,
     redact_keys,
     secret_marker,
 )
@@ -40,6 +41,13 @@ MAX_DEPTH = 64
 SCHEMA_ID = "https://fluxform.dev/schema/fluxform-graph.v1.schema.json"
 _FINGERPRINT = r"^sha256:[0-9a-f]{16}$"
 _NAME = r"^[^\u0000-\u001f\u007f-\u009f]*$"
+_URN = (r"^urn:pulumi:[^\u0000-\u001f\u007f-\u009f]*::[^\u0000-\u001f\u007f-\u009f]*"
+        r"::[^\u0000-\u001f\u007f-\u009f]*::[^\u0000-\u001f\u007f-\u009f]*$")
+"""A Pulumi URN as the engine accepts one (pulumi/pulumi sdk/go/common/resource/urn.go,
+IsValid: the `urn:pulumi:` prefix and at least three `::`), without control characters."""
+MAX_URN_LIST = 4096
+"""Most URNs in one `aliases` or `propertyDependencies` list, and most inputs with
+`propertyDependencies` on one resource."""
 GRAPH_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": SCHEMA_ID,
@@ -74,8 +82,14 @@ GRAPH_SCHEMA: dict[str, Any] = {
                 "replaceOnChanges": {"type": "array", "items": {"type": "string"}},
                 "replacementTrigger": {"$ref": "#/$defs/value"},
                 "deleteBeforeReplace": {"type": "boolean"},
+                "propertyDependencies": {"type": "object", "maxProperties": MAX_URN_LIST,
+                                         "propertyNames": {"$ref": "#/$defs/name"},
+                                         "additionalProperties": {"$ref": "#/$defs/urns"}},
+                "aliases": {"$ref": "#/$defs/urns"},
             },
         },
+        "urn": {"type": "string", "pattern": _URN},
+        "urns": {"type": "array", "maxItems": MAX_URN_LIST, "items": {"$ref": "#/$defs/urn"}},
         "value": {"oneOf": [
             {"type": ["string", "number", "boolean", "null"]},
             {"type": "array", "items": {"$ref": "#/$defs/value"}},
@@ -100,6 +114,7 @@ GRAPH_SCHEMA: dict[str, Any] = {
 }
 _NAME_RE = re.compile(_NAME)
 _FINGERPRINT_RE = re.compile(_FINGERPRINT)
+_URN_RE = re.compile(_URN)
 _RESOURCE_KEYS = frozenset(GRAPH_SCHEMA["$defs"]["resource"]["properties"])
 _TOP_KEYS = frozenset(GRAPH_SCHEMA["properties"])
 
@@ -153,6 +168,30 @@ def _name(raw: dict[str, Any], key: str, where: str, *, optional: bool = False) 
         raise _Bad(f"{where}.{key}", "expected a non-empty string without control characters")
 
 
+def _check_urns(items: Any, where: str) -> None:
+    """A list of at most MAX_URN_LIST Pulumi URNs."""
+    if not isinstance(items, list):
+        raise _Bad(where, "expected a list of URNs")
+    if len(items) > MAX_URN_LIST:
+        raise _Bad(where, f"more than {MAX_URN_LIST} URNs")
+    for index, urn in enumerate(items):
+        if not isinstance(urn, str) or not _URN_RE.fullmatch(urn):
+            raise _Bad(f"{where}[{index}]", "expected a URN (urn:pulumi:STACK::PROJECT::TYPE::NAME) "
+                                            "without control characters")
+
+
+def _check_property_dependencies(deps: Any, where: str) -> None:
+    """Input name -> list of URNs whose outputs feed that input."""
+    if not isinstance(deps, dict):
+        raise _Bad(where, "expected an object (input name -> list of URNs)")
+    if len(deps) > MAX_URN_LIST:
+        raise _Bad(where, f"more than {MAX_URN_LIST} inputs")
+    for key in sorted(deps):
+        if not key or not _NAME_RE.fullmatch(key):
+            raise _Bad(where, "expected input names: non-empty strings without control characters")
+        _check_urns(deps[key], f"{where}.{_show(key)}")
+
+
 def _check_resource(raw: Any, where: str) -> None:
     if not isinstance(raw, dict):
         raise _Bad(where, "expected an object")
@@ -172,6 +211,10 @@ def _check_resource(raw: Any, where: str) -> None:
     for dep in raw.get("dependencies", []):
         if not dep or not _NAME_RE.fullmatch(dep):
             raise _Bad(f"{where}.dependencies", "expected URNs without control characters")
+    if "aliases" in raw:
+        _check_urns(raw["aliases"], f"{where}.aliases")
+    if "propertyDependencies" in raw:
+        _check_property_dependencies(raw["propertyDependencies"], f"{where}.propertyDependencies")
     inputs = raw.get("inputs", {})
     if not isinstance(inputs, dict) or is_marker(inputs):
         raise _Bad(f"{where}.inputs", "expected an object")
@@ -219,6 +262,7 @@ def redact_graph(graph: Graph) -> Graph:
         keys = ALWAYS_SECRET_INPUTS.get(res.type, ())
         if keys:
             res = dataclasses.replace(res, inputs=redact_keys(dict(res.inputs), keys, _hide))
+        res = dataclasses.replace(res, inputs=redact_credentials(res.type, dict(res.inputs)))
         resources[urn] = res
     return Graph(project=graph.project, stack=graph.stack, resources=resources)
 
@@ -355,6 +399,7 @@ def _resource(raw: dict[str, Any], path: str) -> Resource | None:
     if type_.startswith("pulumi:providers:"):
         inputs = {k: v for k, v in inputs.items() if k not in ENGINE_PROVIDER_INPUTS}
     inputs = redact_keys(inputs, ALWAYS_SECRET_INPUTS.get(type_, ()), _hide)
+    inputs = redact_credentials(type_, inputs)  # as the capture does (fluxform.graph)
     return Resource(
         urn=urn, type=type_, name=name, parent=raw.get("parent") or None,
         custom=bool(raw.get("custom", False)), provider=_provider_urn(raw.get("provider")),

@@ -21,13 +21,19 @@ not stored: one that read the whole environment, or a set environment variable w
 says credential (TOKEN, SECRET, PASSWORD, KEY, CREDENTIAL, AUTH): no secret, nor a hash of
 one, is ever written to the cache.
 
-Layout: `<dir>/v1/<bucket>/<entry>.json`, one bucket per stack and mode (working tree or base
-revision), at most ENTRIES_PER_BUCKET entries each (the least recently used go first), the
+Layout: `<dir>/v1/<bucket>/<entry>.json`, one bucket per stack and mode (working tree, base
+revision, checks), at most ENTRIES_PER_BUCKET entries each (the least recently used go first), the
 whole directory bounded by `max_bytes` (FLUXFORM_CACHE_MAX_MB, default 512) with
 least-recently-used eviction. An entry is one file written atomically (temporary file, then
 rename): line 1 a JSON header (format, bucket, static key, inputs, graph digest), then the
 graph. Its name is the digest of its key, so a damaged, truncated, foreign or renamed entry
 fails validation and is ignored with a one-line warning, never trusted.
+
+A lookup costs a `stat` per file input once the process has hashed that file (file_digest
+is memoized by path, inode, size and modification time; the content hash decides), and the
+loaded modules are classified once per process. The checks of a plan (spec, CRDs, policy) are
+cached the same way (PlanChecks): keyed by the capture's inputs, what the checks read, every
+file of the fluxform package (code_digest) and the graph.
 
 Location: `--cache-dir`, else $FLUXFORM_CACHE_DIR, else $XDG_CACHE_HOME/fluxform, else
 ~/.cache/fluxform (docs/fleet.md).
@@ -41,6 +47,7 @@ import json
 import os
 import re
 import site
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -52,6 +59,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from fluxform.findings import Finding
     from fluxform.graph import Graph
     from fluxform.project import StackConfig
 
@@ -110,7 +118,7 @@ def file_digest(path: str | Path) -> str:
         st = os.stat(name)
     except OSError:
         return ABSENT
-    if not os.path.isfile(name):
+    if not stat.S_ISREG(st.st_mode):
         return ABSENT
     memo_key = (name, st.st_ino, st.st_size, st.st_mtime_ns)
     digest = _file_memo.get(memo_key)
@@ -167,6 +175,7 @@ def forget_memo() -> None:
     """Drop what this process remembers of file contents and installed packages."""
     _file_memo.clear()
     _dist_memo.clear()
+    _code_memo.clear()
 
 
 def python_version() -> str:
@@ -276,13 +285,40 @@ def recording() -> Iterator[Recording]:
                 os.environ.__class__ = _ORIGINAL_ENVIRON_CLASS
 
 
-def _module_files() -> set[str]:
-    files = set()
+_module_memo: dict[str, tuple[str | None, str]] = {}
+
+
+def _module_files() -> dict[str, tuple[str | None, str]]:
+    """Every loaded module's file: (its installation directory, real path) for a file of an
+    installation, else (None, real path). Classified once per file and process: a loaded
+    module's file name does not change, and resolving ~800 of them on every capture was most
+    of the cache's cost on a miss."""
+    files = {}
     for module in list(sys.modules.values()):
         name = getattr(module, "__file__", None)
-        if isinstance(name, str) and name:
-            files.add(os.path.abspath(name))
+        if not isinstance(name, str) or not name:
+            continue
+        info = _module_memo.get(name)
+        if info is None:
+            path = os.path.abspath(name)
+            info = _module_memo[name] = _classify(path)
+        files[name] = info
     return files
+
+
+def _classify(path: str) -> tuple[str | None, str]:
+    """(the installation directory holding `path`, by name or real path; None if none, or
+    the standard library), and the real path of `path`."""
+    directory = _install_dir_of(path)
+    if directory is None:
+        real = os.path.realpath(path)
+        directory = _install_dir_of(real)
+    else:
+        real = path
+    if directory is not None:
+        real_dir = os.path.realpath(directory)
+        return (None if real_dir in _STDLIB else real_dir), ""
+    return None, real
 
 
 def _skip_opened(path: str) -> bool:
@@ -335,18 +371,16 @@ def inputs_of(rec: Recording, roots: Roots, extra_files: Sequence[str | Path] = 
             return f"the program read the credential-like environment variable {var}"
     inputs: dict[str, str] = {"python": python_version()}
     dists: set[str] = set()
-    paths = {p for p in rec.opened if not _skip_opened(p)} | _module_files()
-    paths.update(os.path.abspath(os.fspath(p)) for p in extra_files)
-    installed = set()
-    for path in paths:  # installations first, by prefix: no file system call for them
-        directory = _install_dir_of(path)
-        if directory is not None:
-            installed.add(path)
-            if os.path.realpath(directory) not in _STDLIB:
-                dists.add(os.path.realpath(directory))
-    for path in sorted({os.path.realpath(p) for p in paths - installed}):
-        if _install_dir_of(path) is not None:
-            continue
+    files: set[str] = set()
+    opened = {p for p in rec.opened if not _skip_opened(p)}
+    opened.update(os.path.abspath(os.fspath(p)) for p in extra_files)
+    classified = [_classify(p) for p in opened]  # few: resolved afresh on every capture
+    for directory, real in [*classified, *_module_files().values()]:
+        if real:
+            files.add(real)
+        elif directory is not None:
+            dists.add(directory)
+    for path in sorted(files):
         if os.path.isdir(path):
             continue
         inputs[f"file:{roots.name(path)}"] = file_digest(path)
@@ -566,6 +600,12 @@ def _config_files(config: StackConfig) -> list[str | Path]:
 
 def lookup_head(cache: CaptureCache, config: StackConfig) -> tuple[Graph, dict[str, str]] | None:
     """The cached graph of `config`'s stack as the working tree declares it, and its inputs."""
+    found = _lookup_head(cache, config)
+    return None if found is None else (found[0], found[1])
+
+
+def _lookup_head(cache: CaptureCache, config: StackConfig
+                 ) -> tuple[Graph, dict[str, str], str] | None:
     from fluxform.errors import PlanError
     from fluxform.graph import Graph
 
@@ -584,7 +624,7 @@ def lookup_head(cache: CaptureCache, config: StackConfig) -> tuple[Graph, dict[s
         warn(f"an entry of stack {config.stack!r} holds another stack's graph (foreign); "
              "captured anew")
         return None
-    return graph, inputs
+    return graph, inputs, text
 
 
 def capture_cached(config: StackConfig, cache: CaptureCache | None,
@@ -607,13 +647,138 @@ def capture_recorded(config: StackConfig, cache: CaptureCache,
                      capture: Callable[[StackConfig], Graph]) -> tuple[Graph, dict[str, str] | str]:
     """Capture while recording, store the entry; the graph and its inputs (or why it was
     not stored)."""
+    graph, inputs, _text = _capture_recorded(config, cache, capture)
+    return graph, inputs
+
+
+def _capture_recorded(config: StackConfig, cache: CaptureCache,
+                      capture: Callable[[StackConfig], Graph]
+                      ) -> tuple[Graph, dict[str, str] | str, str]:
     with recording() as rec:
         graph = capture(config)
     inputs = inputs_of(rec, Roots.of({"project": config.project_dir}), _config_files(config))
+    text = ""
     if not isinstance(inputs, str):
-        cache.store(bucket_of("head", config.stack), _head_static(config), inputs,
-                    graph.to_json())
-    return graph, inputs
+        text = graph.to_json()
+        cache.store(bucket_of("head", config.stack), _head_static(config), inputs, text)
+    return graph, inputs, text
+
+
+# ---------------------------------------------------------------------------------------------
+# The checks of a plan (spec, Flux CRDs, policy) through the cache
+
+_code_memo: dict[str, str] = {}
+
+
+def code_digest() -> str:
+    """Every file of the running fluxform package, code and data (the spec loader, the
+    vendored Flux CRDs, the policy rules), as one digest: what a plan's checks run on besides
+    the spec and the graph. Computed once per process (the code that runs is the code loaded)."""
+    import fluxform
+
+    root = os.path.realpath(os.path.dirname(fluxform.__file__))
+    digest = _code_memo.get(root)
+    if digest is None:
+        lines = []
+        for directory, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if not name.endswith((".pyc", ".pyo")):
+                    path = os.path.join(directory, name)
+                    lines.append(f"{os.path.relpath(path, root)}\0{file_digest(path)}")
+        digest = _code_memo[root] = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+    return digest
+
+
+def _checks_static(config: StackConfig, graph_text: str) -> dict[str, Any]:
+    return {**_head_static(config), "mode": "checks",
+            "graph_sha256": hashlib.sha256(graph_text.encode("utf-8")).hexdigest()}
+
+
+def _checks_current(config: StackConfig) -> Callable[[str], str]:
+    roots = Roots.of({"project": config.project_dir})
+    return lambda k: code_digest() if k == "code:fluxform" else current_value(k, roots)
+
+
+class PlanChecks:
+    """One stack's head capture and checks (spec load, CRD check, policy findings) through
+    the cache. The checks are a function of the spec files (inputs of the capture, and
+    recorded again while they run), the graph and fluxform's own files; an entry keyed by all
+    of them (`checks` bucket) holds the findings. When the capture and the checks are both
+    served from the cache, the plan neither loads the spec nor evaluates the policy. With
+    `cache` None everything runs, nothing is recorded."""
+
+    def __init__(self, cache: CaptureCache | None, config: StackConfig, checked: bool) -> None:
+        self.cache, self.config, self.checked = cache, config, checked
+        self.findings: list[Finding] | None = None
+        """The cached findings (the checks passed with them), or None: run the checks."""
+        self._recordings: list[Recording] = []
+        self._head = _lookup_head(cache, config) if cache is not None else None
+        self._inputs: dict[str, str] | None = None
+        self._text = ""
+        if cache is not None and checked and self._head is not None:
+            self.findings = self._lookup(cache, self._head[2])
+
+    def _lookup(self, cache: CaptureCache, graph_text: str) -> list[Finding] | None:
+        from fluxform.findings import Finding
+
+        found = cache.lookup(bucket_of("checks", self.config.stack),
+                             _checks_static(self.config, graph_text),
+                             _checks_current(self.config))
+        if found is None:
+            return None
+        try:
+            rows = json.loads(found[0])
+            findings = [Finding(*row) for row in rows]
+            if not all(len(row) == 5 and all(isinstance(x, str) for x in row)
+                       and row[1] in ("error", "warning") for row in rows):
+                raise ValueError
+        except (ValueError, TypeError):
+            warn(f"a checks entry of stack {self.config.stack!r} is damaged; checked anew")
+            return None
+        return findings
+
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[None]:
+        """Record what the checks in this block read (only when they will be stored)."""
+        if self.cache is None or self.findings is not None or not self.checked:
+            yield
+            return
+        with recording() as rec:
+            self._recordings.append(rec)
+            yield
+
+    def capture(self, capture: Callable[[StackConfig], Graph]) -> tuple[Graph, str]:
+        """The graph (as capture_cached) and its cache status."""
+        if self.cache is None:
+            return capture(self.config), "off"
+        if self._head is not None:
+            graph, self._inputs, self._text = self._head
+            return graph, "hit"
+        graph, inputs, self._text = _capture_recorded(self.config, self.cache, capture)
+        if isinstance(inputs, str):
+            return graph, f"not cached ({inputs})"
+        self._inputs = inputs
+        return graph, "miss"
+
+    def store(self, findings: Sequence[Finding]) -> None:
+        """Keep the findings of checks that ran, keyed by everything they and the capture read."""
+        if (self.cache is None or self.findings is not None or not self.checked
+                or self._inputs is None or not self._recordings):
+            return
+        roots = Roots.of({"project": self.config.project_dir})
+        merged = {**self._inputs, "code:fluxform": code_digest()}
+        for rec in self._recordings:
+            read = inputs_of(rec, roots)
+            if isinstance(read, str):
+                return
+            if any(merged.get(k, v) != v for k, v in read.items()):
+                return  # a file changed while the plan ran: nothing to key it by
+            merged.update(read)
+        rows = [[f.rule_id, f.severity, f.subject, f.message, f.hint] for f in findings]
+        self.cache.store(bucket_of("checks", self.config.stack),
+                         _checks_static(self.config, self._text), merged,
+                         json.dumps(rows, separators=(",", ":")) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """Run a Pulumi program in-process under the SDK's mock engine and record what it registers.
 
 The recording monitor sees every RegisterResourceRequest before the SDK deserializes it, so
-secrets are still marked at their exact paths. It redacts them on the way in, re-applies what
-the mock engine does not (`additionalSecretOutputs`, Kubernetes Secret data), marks values
+secrets are still marked at their exact paths. It redacts them on the way in, and with them
+the credentials written in plain inputs (Helm values under credential-looking keys, URL
+passwords: fluxform.graph.redact_credentials), re-applies what the mock engine does not
+(`additionalSecretOutputs`, Kubernetes Secret data), marks values
 that are only known after apply as unknown, and refuses duplicate URNs (the real engine does;
 the mock silently overwrites).
 """
@@ -33,6 +35,8 @@ from fluxform.graph import (
     UNKNOWN,
     Graph,
     Resource,
+    mask_url_passwords,
+    redact_helm_values,
     redact_keys,
     secret_marker,
 )
@@ -42,23 +46,27 @@ SECRET_SIG = rpc._special_secret_sig
 RESOURCE_SIG = rpc._special_resource_sig
 UNKNOWN_VALUE = rpc.UNKNOWN
 
-def _plain(value: Any) -> Any:
-    """A protobuf-decoded JSON value with markers: secrets redacted, unknowns flagged."""
+def _plain(value: Any, urls: bool = True) -> Any:
+    """A protobuf-decoded JSON value with markers: secrets redacted, unknowns flagged, and
+    (with `urls`) the password of every URL masked. A secret's own value is not masked: it
+    becomes a marker whose fingerprint compares the whole value."""
     if isinstance(value, str):
-        return dict(UNKNOWN) if value == UNKNOWN_VALUE else value
+        if value == UNKNOWN_VALUE:
+            return dict(UNKNOWN)
+        return mask_url_passwords(value) if urls and "://" in value else value
     if isinstance(value, float):
         return int(value) if value.is_integer() else value
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, urls) for v in value]
     if isinstance(value, dict):
         sig = value.get(SIG_KEY)
         if sig == SECRET_SIG:
-            return secret_marker(_plain(value.get("value")))
+            return secret_marker(_plain(value.get("value"), False))
         if sig == RESOURCE_SIG:
             return value.get("urn", "")
         if sig is not None:
             return {"$fluxform": "opaque"}
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, urls) for k, v in value.items()}
     return value
 
 
@@ -96,6 +104,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         inputs = _plain(raw)
         if target is not None:
             inputs["kubeconfig"] = target
+        inputs = redact_helm_values(request.type, inputs)
         always = ALWAYS_SECRET_INPUTS.get(request.type)
         if always:
             inputs = redact_keys(inputs, always)

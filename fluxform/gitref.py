@@ -83,8 +83,10 @@ def _git(repo: Path, *args: str) -> str:
 
 def resolve_commit(repo: Path, ref: str) -> str:
     """The commit `ref` names, or a PlanError that says how to make it available."""
-    if not ref or ref.startswith("-"):
-        raise PlanError(f"--base-ref {ref!r} is not a Git revision")
+    if not ref.strip() or ref.startswith("-") or any(ord(c) < 32 or 127 <= ord(c) < 160
+                                                     for c in ref):
+        # Never handed to git: an option, or a NUL (subprocess refuses it) or control character.
+        raise PlanError(f"--base-ref {printable(ref)[:100]!r} is not a Git revision")
     try:
         return _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     except PlanError:
@@ -162,12 +164,47 @@ def _stack_exists(project: Path, stack: str) -> bool:
         return True  # the capture reports what is wrong with that revision's project
 
 
+# (project dir, REF) -> (repository top, commit), fixed for one `plan` run by `pinned`.
+_PINNED: dict[tuple[str, str], tuple[Path, str]] = {}
+
+
+@contextlib.contextmanager
+def pinned(project_dir: str | Path, ref: str | None, listing: bool = False) -> Iterator[None]:
+    """In this block, and in worker processes forked in it, `ref` of `project_dir` names the
+    commit it named when the block began: one `git rev-parse` per run, not two per stack,
+    and every stack is planned against the same commit. With `listing`, the commit's file
+    listing for the capture cache is read here too (one `git ls-tree` per run). A REF that
+    does not resolve is left to each stack to report."""
+    key = (str(Path(project_dir).resolve()), ref or "")
+    mine = bool(ref) and key not in _PINNED  # an enclosing block's pin stays as it is
+    if mine:
+        try:
+            top = Path(_git(Path(key[0]), "rev-parse", "--show-toplevel")).resolve()
+            _PINNED[key] = (top, resolve_commit(top, key[1]))
+        except PlanError:
+            mine = False
+        else:
+            if listing:
+                from fluxform.cache import ls_tree
+
+                ls_tree(*_PINNED[key])
+    try:
+        yield
+    finally:
+        if mine:
+            _PINNED.pop(key, None)
+
+
 def capture_at_ref(project_dir: Path, stack: str, ref: str) -> tuple[Graph | None, str]:
     """(graph, label) of `stack` at Git revision `ref`; (None, label) if it did not exist."""
     project_dir = Path(project_dir).resolve()
-    top = Path(_git(project_dir, "rev-parse", "--show-toplevel")).resolve()
+    pin = _PINNED.get((str(project_dir), ref))
+    if pin is not None:
+        top, commit = pin
+    else:
+        top = Path(_git(project_dir, "rev-parse", "--show-toplevel")).resolve()
+        commit = resolve_commit(top, ref)
     rel = project_dir.relative_to(top)
-    commit = resolve_commit(top, ref)
     label = f"git {ref} ({commit[:12]})"
     from fluxform.baseline import parse_graph  # baseline imports this module
 

@@ -16,12 +16,18 @@ JSON form (`fluxform plan --save`), format `fluxform.graph/v1`:
 Markers inside `inputs` (and `replacementTrigger`):
     {"$fluxform": "secret", "fingerprint": "sha256:<16 hex>" | null}
     {"$fluxform": "unknown"}
+
+Credentials written in plain inputs (a Helm value under a credential-looking key, the
+password of a URL) do not enter it either: `redact_credentials` turns the first into a
+secret marker without fingerprint and masks the second (`https://user:***@host`). The
+classifier (`credential_key`, `URL_WITH_PASSWORD`) is the one policy rule FF020 uses.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -289,3 +295,114 @@ def redact_keys(inputs: dict[str, Any], keys: tuple[str, ...],
         elif value is not None:
             out[key] = mark(value)
     return out
+
+
+# --- Credentials written in plain inputs ----------------------------------------------------
+# One classifier for the capture (what enters the graph) and policy rule FF020 (what it flags).
+
+# `scheme://user:password@`: a URL carrying a password (group 1 ends at the `:` before it).
+# `ssh://git@host` (a user, no password) is the normal form of a Git URL and is fine. The
+# pattern starts at the literal `://` and every part stops at a delimiter, so it scans a
+# string in linear time.
+URL_WITH_PASSWORD = re.compile(r"(?<=[A-Za-z0-9+.-])(://[^/?#@\s:]*:)[^/?#@\s]+@")
+MASKED_PASSWORD = "***"
+# Words of a Helm value key that name a credential, and compounds ending in `key` that do.
+SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "token", "secret",
+                          "credential", "credentials", "apikey", "privatekey", "accesskey",
+                          "secretkey", "clientsecret"})
+SECRET_KEY_COMPOUNDS = frozenset({"api", "private", "access", "secret", "client", "license",
+                                  "encryption", "signing", "master", "auth"})
+# Words that make such a key a *reference* to a Secret (`existingSecret`, `secretName`,
+# `tokenSecretRef`, `passwordKey`), which is the recommended form, or a non-secret setting.
+REFERENCE_WORDS = frozenset({"existing", "name", "ref", "file", "path", "key", "enabled",
+                             "enable", "length", "mount", "create", "annotations", "labels",
+                             "keys", "names", "type", "provider", "env", "source", "from"})
+_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+HELM_RELEASE_PULUMI = "kubernetes:helm.sh/v3:Release"
+
+
+def credential_key(key: str) -> bool:
+    """True for a Helm value key that names a credential (`password`, `adminPassword`,
+    `api_key`, `auth.token`), False for references to Secrets (`existingSecret`, `secretName`,
+    `passwordKey`) and settings (`tokenLength`)."""
+    words = [w.lower() for w in _WORD.findall(key)]
+    if words == ["key"] or (len(words) > 1 and words[-1] == "key"
+                            and words[-2] in SECRET_KEY_COMPOUNDS):
+        return True
+    if not words or words[0] == "existing" or any(w in REFERENCE_WORDS for w in words[1:]):
+        return False
+    return any(w in SECRET_WORDS for w in words)
+
+
+def plain_credential(key: Any, value: Any) -> bool:
+    """A non-empty plain string under a credential-looking key."""
+    return isinstance(value, str) and bool(value) and isinstance(key, str) and credential_key(key)
+
+
+def credential_marker(value: Any) -> bool:
+    """The marker `redact_credentials` leaves for a plain credential: a secret without
+    fingerprint (a Pulumi secret of unknown value reads the same)."""
+    return is_secret(value) and value.get("fingerprint") is None
+
+
+def helm_values_path(type_: str) -> tuple[str, ...] | None:
+    """Where a resource type holds Helm values: a Flux HelmRelease's `spec.values`, a Pulumi
+    Helm release's `values`; None for every other type."""
+    if type_ == HELM_RELEASE_PULUMI:
+        return ("values",)
+    if type_.startswith("kubernetes:") and type_.endswith(":HelmRelease") \
+            and not type_.startswith("kubernetes:helm.sh/"):
+        return ("spec", "values")
+    return None
+
+
+def mask_url_passwords(text: str) -> str:
+    """`text` with the password of every URL in it replaced by `***` (`https://u:***@h`)."""
+    if "://" not in text or "@" not in text:
+        return text
+    return URL_WITH_PASSWORD.sub(r"\1" + MASKED_PASSWORD + "@", text)
+
+
+_CREDENTIAL = {MARKER_KEY: "secret", "fingerprint": None}
+
+
+def _redact_values(values: Any) -> Any:
+    if isinstance(values, dict) and not is_marker(values):
+        return {k: dict(_CREDENTIAL) if plain_credential(k, v) else _redact_values(v)
+                for k, v in values.items()}
+    if isinstance(values, list):
+        return [_redact_values(v) for v in values]
+    return values
+
+
+def _mask_urls(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_url_passwords(value)
+    if isinstance(value, dict) and not is_marker(value):
+        return {k: _mask_urls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_urls(v) for v in value]
+    return value
+
+
+def redact_helm_values(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """`inputs` with every plain credential in its Helm values (see `helm_values_path`)
+    replaced by a secret marker without fingerprint: nothing derived from the value is kept,
+    so a change of such a value is not detected (docs/security.md)."""
+    path = helm_values_path(type_)
+    if path is None:
+        return inputs
+    parent: Any = inputs if len(path) == 1 else inputs.get(path[0])
+    if not isinstance(parent, dict) or is_marker(parent) or path[-1] not in parent:
+        return inputs
+    redacted = _redact_values(parent[path[-1]])
+    if len(path) == 1:
+        return {**inputs, path[0]: redacted}
+    return {**inputs, path[0]: {**parent, path[-1]: redacted}}
+
+
+def redact_credentials(type_: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """`inputs` with the plain credentials in Helm values redacted and every URL password
+    masked: what the capture does on the way in, for graphs read from elsewhere."""
+    out: dict[str, Any] = _mask_urls(inputs)
+    return redact_helm_values(type_, out)

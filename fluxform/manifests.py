@@ -10,7 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from components import flux_objects as fo
-from fluxform.spec.model import FLUX_NAMESPACE, GitSource, Spec, Tenant, TenantSource
+from fluxform.spec.model import (
+    FLUX_NAMESPACE,
+    GitSource,
+    HealthCheck,
+    Layer,
+    OciSource,
+    Patch,
+    Spec,
+    Tenant,
+    TenantSource,
+)
 from fluxform.spec.model import TENANT_SECRET as TENANT_SECRET
 
 ROOT_NAME = "flux-system"
@@ -25,9 +35,104 @@ PLATFORM_ACCOUNTS = {"Kustomization": "kustomize-controller", "HelmRelease": "he
 def platform_account(spec: Spec, kind: str) -> str | None:
     return PLATFORM_ACCOUNTS[kind] if spec.flux.multitenant_lockdown else None
 
+CLUSTER_VARS = "cluster-vars"
+"""The ConfigMap of cluster variables (flux-system, and a copy in each tenant namespace)."""
+SOPS_SECRET = "sops-age"
+"""The age decryption Secret fluxform provisions (flux-system, and per tenant with its own key)."""
+SOPS_KEY = "age.agekey"
+"""The Secret key kustomize-controller reads age identities from (any key ending in .agekey)."""
+DECRYPTION_LABEL = {"fluxform.io/purpose": "sops-decryption"}
+
+
+def cluster_vars(spec: Spec) -> dict[str, str]:
+    """The literal cluster variables: name, environment, tier, then the spec's (sorted by name).
+    Values the spec names from stack config are added by the program (`cluster_vars_config`)."""
+    out = {"CLUSTER_NAME": spec.cluster.name, "CLUSTER_ENVIRONMENT": spec.cluster.environment,
+           "CLUSTER_TIER": spec.cluster.tier}
+    cv = spec.cluster_vars
+    if cv is not None:
+        for name, value in (("CLUSTER_REGION", cv.region), ("CLUSTER_DOMAIN", cv.domain),
+                            ("INGRESS_CLASS", cv.ingress_class)):
+            if value is not None:
+                out[name] = value
+        out.update(cv.values)
+    return dict(sorted(out.items()))
+
+
+def cluster_vars_config(spec: Spec) -> dict[str, str]:
+    """Variable -> stack config key, for the values the program reads from stack config."""
+    return dict(spec.cluster_vars.from_config) if spec.cluster_vars is not None else {}
+
+
+def uses_cluster_vars(spec: Spec) -> bool:
+    """Some layer or tenant substitutes from cluster-vars (the ConfigMap exists only then)."""
+    return any(layer.cluster_vars for layer in spec.layers) or any(t.cluster_vars for t in spec.tenants)
+
+
+def cluster_key_secret(spec: Spec) -> str | None:
+    """The decryption Secret fluxform provisions in flux-system (None: no age key configured)."""
+    return SOPS_SECRET if spec.sops is not None and spec.sops.age_key_config is not None else None
+
+
+def tenant_key_config(tenant: Tenant) -> str | None:
+    """The stack config key of the tenant's own age key, when fluxform provisions its Secret."""
+    dec = tenant.decryption
+    return dec.age_key_config if dec is not None else None
+
+
+def _health(check: HealthCheck) -> dict[str, str]:
+    out = {"kind": check.kind, "name": check.name}
+    if check.api_version:
+        out["apiVersion"] = check.api_version
+    if check.namespace:
+        out["namespace"] = check.namespace
+    return out
+
+
+def _patch(patch: Patch) -> dict[str, Any]:
+    out: dict[str, Any] = {"patch": patch.patch}
+    t = patch.target
+    if t is not None:
+        out["target"] = {key: value for key, value in (
+            ("group", t.group), ("version", t.version), ("kind", t.kind), ("name", t.name),
+            ("namespace", t.namespace), ("labelSelector", t.label_selector),
+            ("annotationSelector", t.annotation_selector)) if value is not None}
+    return out
+
+
+def kustomize_options(spec: Spec, item: Layer | Tenant) -> dict[str, Any]:
+    """Health checks, patches, components, substitutions and decryption of a layer or tenant,
+    as fo.kustomization's keyword arguments. A tenant's ConfigMap and key live in its own
+    namespace, so every reference stays inside it (--no-cross-namespace-refs)."""
+    dec = item.decryption
+    secret: str | None = None
+    if dec is not None:
+        if isinstance(item, Tenant):
+            secret = dec.secret_ref or SOPS_SECRET
+        else:
+            secret = dec.secret_ref or cluster_key_secret(spec)
+    return {
+        "health_checks": [_health(h) for h in item.health_checks],
+        "patches": [_patch(p) for p in item.patches],
+        "components": list(item.components),
+        "substitute": dict(item.substitute),
+        "substitute_from": [CLUSTER_VARS] if item.cluster_vars else [],
+        "decryption": dec is not None, "decryption_secret": secret,
+    }
+
+
+def oci_source(name: str, namespace: str, src: OciSource) -> dict[str, Any]:
+    return fo.oci_repository(
+        name, namespace, url=src.url, interval=src.interval, timeout=src.timeout, tag=src.tag,
+        semver=src.semver, digest=src.digest, secret_name=src.secret_ref,
+        verify_provider=src.verify_provider if src.verify_signatures else None,
+        verify_secret=src.verify_secret,
+        verify_identities=[(i.issuer, i.subject) for i in src.verify_identities])
+
+
 KIND_RANK = {k: i for i, k in enumerate([
     "GitRepository", "OCIRepository", "HelmRepository", "Kustomization", "HelmRelease", "Provider", "Alert",
-    "Receiver",
+    "Receiver", "ImageRepository", "ImagePolicy", "ImageUpdateAutomation",
 ])}
 
 
@@ -95,6 +200,7 @@ def tenant_objects(spec: Spec, tenant: Tenant) -> list[dict[str, Any]]:
         timeout=tenant.timeout, wait=tenant.wait, prune=tenant.prune, suspend=tenant.suspend,
         depends_on=[(d, FLUX_NAMESPACE) for d in tenant.depends_on],
         service_account=account, target_namespace=ns, annotations=dict(tenant.annotations),
+        **kustomize_options(spec, tenant),
     ))
     return objs
 
@@ -117,16 +223,23 @@ def tenant_hardening(tenant: Tenant) -> dict[str, Any]:
 
 
 def layer_objects(spec: Spec) -> list[dict[str, Any]]:
-    return [
+    """Each layer's Kustomization, and the OCIRepository of a layer applied from an artifact."""
+    out = [oci_source(layer.name, FLUX_NAMESPACE, layer.source)
+           for layer in spec.layers if layer.source is not None]
+    out += [
         fo.kustomization(
-            layer.name, FLUX_NAMESPACE, source=ROOT_NAME, path=layer.path, interval=layer.interval,
+            layer.name, FLUX_NAMESPACE, path=layer.path, interval=layer.interval,
+            source=layer.name if layer.source is not None else ROOT_NAME,
+            source_kind="OCIRepository" if layer.source is not None else "GitRepository",
             retry_interval=layer.retry_interval, timeout=layer.timeout, prune=layer.prune,
             wait=layer.wait, suspend=layer.suspend,
             depends_on=[(d, None) for d in layer.depends_on], annotations=dict(layer.annotations),
             service_account=platform_account(spec, "Kustomization"),
+            **kustomize_options(spec, layer),
         )
         for layer in spec.layers
     ]
+    return out
 
 
 def helm_objects(spec: Spec) -> list[dict[str, Any]]:
@@ -163,9 +276,32 @@ def notification_objects(spec: Spec) -> list[dict[str, Any]]:
     return out
 
 
+def image_objects(spec: Spec) -> list[dict[str, Any]]:
+    """ImageRepositories, ImagePolicies and the fleet's ImageUpdateAutomation `flux-system`:
+    it checks out the synced branch and pushes to `fleet.image_automation_branch`, with the
+    fleet's read-write deploy key (the only read-write one; the loader requires
+    fleet.image_automation)."""
+    images = spec.image_automation
+    if images is None:
+        return []
+    out = [fo.image_repository(r.name, image=r.image, interval=r.interval, provider=r.provider,
+                               secret_name=r.secret_ref) for r in images.repositories]
+    out += [fo.image_policy(p.name, repository=p.repository, semver=p.semver, alphabetical=p.alphabetical,
+                            numerical=p.numerical, filter_pattern=p.filter_pattern,
+                            filter_extract=p.filter_extract) for p in images.policies]
+    u = images.update
+    out.append(fo.image_update_automation(
+        ROOT_NAME, source=ROOT_NAME, interval=u.interval, checkout_branch=spec.fleet.branch,
+        push_branch=spec.fleet.image_automation_branch, author_name=u.author_name,
+        author_email=u.author_email, path=u.path or spec.fleet.path, strategy=u.strategy,
+        message_template=u.message_template, signing_key_secret=u.signing_key_secret,
+        signing_key_type=u.signing_key_type))
+    return out
+
+
 def gitops_objects(spec: Spec) -> list[dict[str, Any]]:
     """Every Flux object whose owner `flux.delivery` chooses, in a fixed order."""
-    objs = layer_objects(spec) + helm_objects(spec) + notification_objects(spec)
+    objs = layer_objects(spec) + helm_objects(spec) + notification_objects(spec) + image_objects(spec)
     for tenant in spec.tenants:
         objs += tenant_objects(spec, tenant)
     return sorted(objs, key=sort_key)

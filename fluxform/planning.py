@@ -98,7 +98,7 @@ def saved_graph_path(save: str, stack: str, is_dir: bool) -> Path:
 def make_plan(opts: PlanOptions, stack: str, status: dict[str, str] | None = None) -> Plan:
     """Capture `stack`, load its baseline, evaluate the policy rules, diff."""
     from fluxform import baseline
-    from fluxform.cache import capture_cached, open_cache
+    from fluxform.cache import PlanChecks, open_cache
     from fluxform.diff import compute_plan
     from fluxform.gitref import cache_for_base
     from fluxform.policy import check_stack
@@ -112,13 +112,17 @@ def make_plan(opts: PlanOptions, stack: str, status: dict[str, str] | None = Non
     cache = open_cache(opts.cache_dir) if opts.cache_dir else None
     status = {} if status is None else status
     config = load_stack(opts.project_dir, stack)
+    # With the cache, a stack whose capture and checks are both cached skips the spec and
+    # the policy: its findings come from the cache (fluxform.cache.PlanChecks).
+    checks = PlanChecks(cache, config, "fluxform:spec" in config.config)
     # A bad spec fails here with FILE:LINE, before any capture. A program that is not
     # fluxform's (no fluxform:spec in its config) is planned without the policy rules.
-    spec = config.load_spec() if "fluxform:spec" in config.config else None
-    if spec is not None:  # every Flux object against the CRDs of the pinned Flux, before capture
-        from fluxform.crds import check_spec
+    with checks.recording():
+        spec = config.load_spec() if checks.checked and checks.findings is None else None
+        if spec is not None:  # every Flux object against the pinned Flux's CRDs, before capture
+            from fluxform.crds import check_spec
 
-        check_spec(spec, config.spec_path)
+            check_spec(spec, config.spec_path)
 
     export: dict[str, Any] | None = None  # the backend's export, with --state-from-stack
 
@@ -139,7 +143,7 @@ def make_plan(opts: PlanOptions, stack: str, status: dict[str, str] | None = Non
         # the GIL, using absolute paths only (the capture changes the working directory).
         pending = pool.submit(load_baseline) if opts.base_ref else None
         before, label = load_baseline() if pending is None else (None, "")
-        graph, status["head"] = capture_cached(config, cache, capture_config)
+        graph, status["head"] = checks.capture(capture_config)
         if opts.save:
             target = saved_graph_path(opts.save, config.stack, opts.save_dir)
             try:
@@ -150,7 +154,11 @@ def make_plan(opts: PlanOptions, stack: str, status: dict[str, str] | None = Non
                                 "(hint: check the path and its permissions)") from None
         if pending is not None:
             before, label = pending.result()
-    findings = check_stack(spec, graph) if spec is not None else []
+    findings = checks.findings
+    if findings is None:
+        with checks.recording():
+            findings = check_stack(spec, graph) if spec is not None else []
+        checks.store(findings)
     plan = compute_plan(before, graph, findings, baseline=label)
     if opts.save_plan:
         from fluxform.savedplan import save
@@ -183,11 +191,15 @@ def plan_stack(opts: PlanOptions, stack: str) -> PlanResult:
 
 def plan_stacks(opts: PlanOptions, stacks: list[str], workers: int | None = None) -> list[PlanResult]:
     """Plan several stacks in parallel processes; results in the order of `stacks`."""
+    from fluxform.gitref import pinned
+
     workers = min(len(stacks), workers or os.cpu_count() or 1)
-    if workers <= 1:
-        return [plan_stack(opts, s) for s in stacks]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and "grpc" not in sys.modules \
-        else "spawn"
-    context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(plan_stack, [opts] * len(stacks), stacks))
+    # --base-ref resolves once per run (forked workers inherit it; fluxform.gitref.pinned).
+    with pinned(opts.project_dir, opts.base_ref, listing=bool(opts.cache_dir)):
+        if workers <= 1:
+            return [plan_stack(opts, s) for s in stacks]
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() \
+            and "grpc" not in sys.modules else "spawn"
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            return list(pool.map(plan_stack, [opts] * len(stacks), stacks))

@@ -135,6 +135,47 @@ def _prune_cascade(change: ResourceChange, before: Resource | None,
     yield Risk("R-PRUNE-CASCADE", f"{change.display}: {verb} it makes Flux delete {what}")
 
 
+# The key resources of one generation of a DeployKey component (components/deploy_key.py):
+# type -> role in the name `<component>-<role>-<generation>`.
+GENERATION_ROLES: Mapping[str, str] = {"tls:index/privateKey:PrivateKey": "key",
+                                       "github:index/repositoryDeployKey:RepositoryDeployKey": "github"}
+
+
+def _generation_slot(res: Resource) -> tuple[str, str] | None:
+    """(component URN, type) when `res` is one key generation of a DeployKey component:
+    parented by the component and named `<component>-<role>-<generation>`; None otherwise."""
+    role = GENERATION_ROLES.get(res.type)
+    parts = (res.parent or "").split("::", 3)
+    if role is None or len(parts) < 4 or parts[2].rpartition("$")[2] not in CREDENTIAL_OWNERS:
+        return None
+    prefix = f"{parts[3]}-{role}-"
+    if len(res.name) <= len(prefix) or not res.name.startswith(prefix):
+        return None
+    return res.parent or "", res.type
+
+
+def _retired_generations(changes: list[ResourceChange], old: Mapping[str, Resource],
+                         new: Mapping[str, Resource]) -> dict[str, str]:
+    """A rotation (docs/rotation.md): deleted key resources of a DeployKey component that
+    creates a new generation of the same resource in the same plan. Deleted URN -> the name of
+    the new generation, which the credentials Secret switches to before the old one goes."""
+    created: dict[tuple[str, str], str] = {}
+    for c in changes:
+        if c.op is Op.CREATE and c.urn in new and (slot := _generation_slot(new[c.urn])):
+            created[slot] = min(created.get(slot, c.name), c.name)
+    found: dict[str, str] = {}
+    for c in changes if created else ():
+        if (c.op is Op.DELETE and c.urn in old and (slot := _generation_slot(old[c.urn]))
+                and slot in created):
+            found[c.urn] = created[slot]
+    return found
+
+
+def _retired(change: ResourceChange, successor: str) -> Risk:
+    return Risk("R-DEPLOY-KEY", f"{change.display}: Git credentials deleted; the old key generation, "
+                                f"retired after the new one ({successor}) took over")
+
+
 def _credentials(change: ResourceChange, before: Resource | None,
                  after: Resource | None) -> Iterator[Risk]:
     res = before or after
@@ -325,6 +366,7 @@ def annotate(changes: list[ResourceChange], old: Mapping[str, Resource],
     """The same changes, each with its risk flags (no-ops have none, unless their provider's
     target moved under them)."""
     moves = _moves(changes, old, new)
+    retired = _retired_generations(changes, old, new)
     for urn, risks in _targets(changes, old, new).items():
         moves.setdefault(urn, []).extend(risks)
     out = []
@@ -334,6 +376,8 @@ def annotate(changes: list[ResourceChange], old: Mapping[str, Resource],
             continue
         before, after = old.get(c.urn), new.get(c.urn)
         risks = [r for ops, rule in RULES if c.op in ops for r in rule(c, before, after)]
+        if c.urn in retired:  # a rotation: the milder wording of the same flag
+            risks = [_retired(c, retired[c.urn]) if r.code == "R-DEPLOY-KEY" else r for r in risks]
         risks += moves.get(c.urn, [])
         out.append(dataclasses.replace(c, risks=tuple(risks)) if risks else c)
     return out

@@ -118,6 +118,12 @@ def command(ctx: click.Context, stacks: tuple[str, ...], all_stacks: bool, proje
             save_plan: str | None, affected: bool, no_cache: bool, cache_dir: str | None,
             detailed_exitcode: bool, no_policy_gate: bool, color: bool | None) -> None:
     """Show what `pulumi up` would change, offline and without credentials."""
+    for name, value in (("--base-ref", base_ref), ("--out", out), ("--save", save),
+                        ("--save-plan", save_plan)):
+        if value is not None and not value.strip():
+            # An empty value (a CI expression such as ${{ github.base_ref }} on a push) is
+            # refused, not taken for "no option" (no baseline, no file written).
+            raise click.UsageError(f"{name} is empty: give it a value or leave it out")
     if sum(bool(x) for x in (baseline, state, base_ref, state_from_stack)) > 1:
         raise click.UsageError("choose at most one of --baseline, --state, --base-ref, "
                                "--state-from-stack")

@@ -3,11 +3,17 @@ no credentials in plain sight (Helm values, URLs)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
-from fluxform.graph import is_marker
+from fluxform.graph import (
+    HELM_RELEASE_PULUMI,
+    URL_WITH_PASSWORD,
+    credential_key,
+    credential_marker,
+    is_marker,
+    plain_credential,
+)
 from fluxform.policy.model import Context, Hits, PolicyObject, missing, of, sub, text
 
 MIN_TOKEN_BYTES = 32
@@ -73,26 +79,11 @@ def image_automation_branch(objs: list[PolicyObject], ctx: Context) -> Hits:
             yield o.subject, f"{o.label} pushes to the production branch {checkout}"
 
 
-HELM_RELEASE_PULUMI = "kubernetes:helm.sh/v3:Release"
-# `scheme://user:password@host`: a URL carrying a password. `ssh://git@host` (a user, no
-# password) is the normal form of a Git URL and is fine.
-URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s:]*:[^/?#@\s]+@")
-# Words of a Helm value key that name a credential, and compounds ending in `key` that do.
-SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "token", "secret",
-                          "credential", "credentials", "apikey", "privatekey", "accesskey",
-                          "secretkey", "clientsecret"})
-SECRET_KEY_COMPOUNDS = frozenset({"api", "private", "access", "secret", "client", "license",
-                                  "encryption", "signing", "master", "auth"})
-# Words that make such a key a *reference* to a Secret (`existingSecret`, `secretName`,
-# `tokenSecretRef`, `passwordKey`), which is the recommended form, or a non-secret setting.
-REFERENCE_WORDS = frozenset({"existing", "name", "ref", "file", "path", "key", "enabled",
-                             "enable", "length", "mount", "create", "annotations", "labels",
-                             "keys", "names", "type", "provider", "env", "source", "from"})
-_WORD = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 def url_with_password(value: Any, path: str = "") -> Iterator[str]:
-    """The paths (never the values) of every string in `value` holding `user:pass@` in a URL."""
+    """The paths (never the values) of every string in `value` holding `user:pass@` in a URL
+    (a password the capture masked, `user:***@`, included)."""
     if isinstance(value, str):
         if URL_WITH_PASSWORD.search(value):
             yield path or "(value)"
@@ -104,25 +95,15 @@ def url_with_password(value: Any, path: str = "") -> Iterator[str]:
             yield from url_with_password(item, f"{path}[{index}]")
 
 
-def secret_looking(key: str) -> bool:
-    """True for a Helm value key that names a credential (`password`, `adminPassword`,
-    `api_key`, `auth.token`), False for references to Secrets (`existingSecret`, `secretName`,
-    `passwordKey`) and settings (`tokenLength`)."""
-    words = [w.lower() for w in _WORD.findall(key)]
-    if words == ["key"] or (len(words) > 1 and words[-1] == "key"
-                            and words[-2] in SECRET_KEY_COMPOUNDS):
-        return True
-    if not words or words[0] == "existing" or any(w in REFERENCE_WORDS for w in words[1:]):
-        return False
-    return any(w in SECRET_WORDS for w in words)
-
-
 def _plain_secrets(values: Any, path: str = "") -> Iterator[str]:
     """Paths of non-empty plain strings under secret-looking keys of Helm values."""
     if isinstance(values, dict) and not is_marker(values):
         for key in sorted(values, key=str):
             item, where = values[key], f"{path}.{key}" if path else str(key)
-            if isinstance(item, str) and item and isinstance(key, str) and secret_looking(key):
+            if plain_credential(key, item) or (credential_marker(item) and isinstance(key, str)
+                                               and credential_key(key)):
+                # The capture redacts the plain credential into a marker without fingerprint
+                # (fluxform.graph.redact_helm_values): the rule sees where it was written.
                 yield where
             else:
                 yield from _plain_secrets(item, where)

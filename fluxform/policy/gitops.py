@@ -1,7 +1,13 @@
-"""GitOps boundary rules: one owner per object, accountable suspensions, verified sources."""
+"""GitOps boundary rules: one owner per object, accountable suspensions, verified sources,
+decryption keys out of Git."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fluxform.graph import is_marker
 from fluxform.policy.model import Context, Hits, PolicyObject, absent, missing, of, text
 from fluxform.policy.tenancy import RECONCILERS, SOURCES
 
@@ -40,3 +46,45 @@ def https_helm(objs: list[PolicyObject], ctx: Context) -> Hits:
             url = text(o.spec.get("url")) or ""
             if o.spec.get("type") != "oci" and not url.startswith("oci://"):
                 yield o.subject, f"{o.label} is an HTTPS index, not an OCI repository"
+
+
+AGE_PRIVATE_KEY = re.compile(r"AGE-SECRET-KEY-1[0-9A-Za-z]{20,}")
+DECRYPTION_LABEL = ("fluxform.io/purpose", "sops-decryption")
+
+
+def _plain_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """(path, string) for every plain string in `value`; secret and unknown markers are skipped."""
+    if is_marker(value):
+        return
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _plain_strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _plain_strings(item, f"{path}[{i}]")
+
+
+def decryption_keys(objs: list[PolicyObject], ctx: Context) -> Hits:
+    """FF025: an age private key in plain text anywhere (a rendered object is committed to
+    Git; a plain Pulumi input is in the state and the plan), or a decryption Secret rendered."""
+    for o in objs:
+        labels = o.metadata.get("labels")
+        if (o.origin == "rendered" and o.kind == "Secret" and isinstance(labels, dict)
+                and labels.get(DECRYPTION_LABEL[0]) == DECRYPTION_LABEL[1]):
+            yield o.subject, f"{o.label} is a decryption key Secret rendered into Git"
+            continue
+        for where, value in _plain_strings(o.props, ""):
+            if AGE_PRIVATE_KEY.search(value):
+                place = "rendered into Git" if o.origin == "rendered" else "in plain text"
+                yield o.subject, f"{o.label} holds an age private key {place} at {where}"
+                break
+
+
+def verify_oci(objs: list[PolicyObject], ctx: Context) -> Hits:
+    """FF026: in production, an OCIRepository that does not verify signatures."""
+    if ctx.production:
+        for o in of(objs, "OCIRepository"):
+            if absent(o.props, "spec", "verify"):
+                yield o.subject, f"{o.label} does not verify the artifact's signature"

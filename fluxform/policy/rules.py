@@ -15,7 +15,14 @@ from fluxform.policy.credentials import (
     receiver_auth,
     token_length,
 )
-from fluxform.policy.gitops import https_helm, ownership, suspension, verify_commits
+from fluxform.policy.gitops import (
+    decryption_keys,
+    https_helm,
+    ownership,
+    suspension,
+    verify_commits,
+    verify_oci,
+)
 from fluxform.policy.model import Rule
 from fluxform.policy.schedule import depends_on, reconcile_interval, source_interval, timeouts
 from fluxform.policy.tenancy import (
@@ -138,5 +145,16 @@ RULES: tuple[Rule, ...] = (
          "a LimitRange with defaults lets the tenant's pods be admitted",
          "add a LimitRange with defaultRequest/default (created with the tenant when the quota "
          "constrains requests or limits)", container_defaults),
+    Rule("FF025", "SOPS decryption keys never in Git or plain values", "error", "error",
+         "whoever holds the age private key decrypts every Secret of the cluster from Git; in "
+         "the fleet repository, a Helm value or a plain input it is readable by everyone who "
+         "reads those",
+         "keep the key a secret stack config value (sops.age_key_config); fluxform provisions "
+         "the Secret, and only the public recipients go to Git (.sops.yaml)", decryption_keys),
+    Rule("FF026", "production OCI sources verify signatures", "error", "error",
+         "an unverified artifact is whatever was last pushed to the registry tag: a leaked "
+         "registry credential deploys to production",
+         "set verify_signatures with verify_identities (keyless cosign) or verify_secret",
+         verify_oci),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}

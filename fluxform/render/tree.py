@@ -25,11 +25,15 @@ KEY_ORDER = ("apiVersion", "kind", "metadata", "spec")
 # error, not a guess: a new kind needs a place in the documented layout first.
 KIND_DIRS = {
     "Kustomization": "layers",
+    "OCIRepository": "layers",
     "HelmRepository": "helm",
     "HelmRelease": "helm",
     "Provider": "notifications",
     "Alert": "notifications",
     "Receiver": "notifications",
+    "ImageRepository": "images",
+    "ImagePolicy": "images",
+    "ImageUpdateAutomation": "images",
 }
 Identity = tuple[str, str, str]
 
@@ -91,6 +95,74 @@ def refuse_url_credentials(doc: dict[str, Any]) -> None:
                           "with a password (hint: keep credentials in a Secret and reference it)")
 
 
+def _credential_paths(value: Any, path: tuple[str | int, ...] = ()) -> Any:
+    """Paths of the plain credentials in Helm values (fluxform.graph.plain_credential)."""
+    from fluxform.graph import plain_credential
+
+    if isinstance(value, dict):
+        for key in sorted(value, key=str):
+            if plain_credential(key, value[key]):
+                yield (*path, key)
+            else:
+                yield from _credential_paths(value[key], (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _credential_paths(item, (*path, index))
+
+
+def refuse_helm_credentials(spec: Spec, spec_label: str, spec_path: str | None = None) -> None:
+    """Raise if a Helm release's values hold a credential in plain text (policy FF020): the
+    rendered tree is committed to Git. One line naming the spec file, the line (read from
+    `spec_path` when given) and the field, never the value."""
+    releases: list[tuple[tuple[str | int, ...], Any]] = [
+        (("helm", "releases"), r) for r in spec.helm_releases]
+    releases += [(("tenants", _Named(t.name), "helm", "releases"), r)
+                 for t in spec.tenants for r in t.helm_releases]
+    for where, release in releases:
+        for path in _credential_paths(release.values):
+            field, line = _locate(spec_path, (*where, _Named(release.name), "values", *path))
+            at = f"{spec_label}:{line}" if line else spec_label
+            raise RenderError(f"{at}: {field}: refusing to render a "
+                              "credential into Git (hint: put it in a Secret and reference it "
+                              "with the release's valuesFrom)")
+
+
+class _Named(str):
+    """A list item of the spec given by its `name` (its index is looked up in the file)."""
+
+    __slots__ = ()
+
+
+def _locate(spec_path: str | None, named: tuple[str | int, ...]) -> tuple[str, int | None]:
+    """(field path, line) of a spec field given with list items by name (`releases`, tenant
+    name, ...); the line from the spec file at `spec_path` when it holds the field."""
+    from fluxform.errors import SpecError, cut, printable
+    from fluxform.graph import format_path
+    from fluxform.spec.loader import parse
+
+    doc: Any = None
+    if spec_path is not None:
+        try:
+            with open(spec_path, "rb") as handle:
+                doc = parse(handle.read(), spec_path)
+        except (OSError, SpecError):
+            doc = None
+    node: Any = doc.value if doc is not None else None
+    path: list[str | int] = []
+    for seg in named:
+        if isinstance(seg, _Named):
+            items = node if isinstance(node, list) else []
+            index = next((n for n, item in enumerate(items)
+                          if isinstance(item, dict) and item.get("name") == seg), None)
+            node = items[index] if index is not None else None
+            path.append(index if index is not None else f"[name={seg}]")
+        else:
+            node = node.get(seg) if isinstance(node, dict) else None
+            path.append(seg)
+    field = cut(printable(format_path(tuple(path))), 120)
+    return field, (doc.line(tuple(path)) if doc is not None else None)
+
+
 def dump(doc: dict[str, Any], spec_label: str) -> bytes:
     """One YAML document, header first. Refuses a Secret whatever put it in the list, and a
     URL with a password in it."""
@@ -132,7 +204,7 @@ def _directory(obj: dict[str, Any], tenant_of: dict[Identity, str]) -> str:
                           "(hint: add it to fluxform.render.tree.KIND_DIRS)") from None
 
 
-def render_tree(spec: Spec, spec_label: str) -> dict[str, bytes]:
+def render_tree(spec: Spec, spec_label: str, spec_path: str | None = None) -> dict[str, bytes]:
     """The tree for `spec`: relative path -> content, sorted by path; deterministic.
 
     `spec_label` is the spec's path relative to the project (it goes in every header and
@@ -144,6 +216,7 @@ def render_tree(spec: Spec, spec_label: str) -> dict[str, bytes]:
     dirs: dict[str, list[str]] = {}
     files: dict[str, bytes] = {}
     if spec.flux.delivery == "git":
+        refuse_helm_credentials(spec, spec_label, spec_path)
         tenant_of = {identity(o): t.name for t in spec.tenants for o in tenant_objects(spec, t)}
         for obj in gitops_objects(spec):
             refuse_secret(obj)
@@ -161,4 +234,21 @@ def render_tree(spec: Spec, spec_label: str) -> dict[str, bytes]:
         files[str(root / "tenants" / "kustomization.yaml")] = _kustomization(tenants, spec_label)
     top = {sub.split("/", 1)[0] for sub in dirs}
     files[str(root / "kustomization.yaml")] = _kustomization(sorted(top), spec_label)
+    if spec.sops is not None and spec.sops.age_recipients:
+        files[str(root / SOPS_CONFIG)] = sops_config(spec, spec_label)
     return dict(sorted(files.items()))
+
+
+SOPS_CONFIG = ".sops.yaml"
+
+
+def sops_config(spec: Spec, spec_label: str) -> bytes:
+    """The cluster directory's `.sops.yaml`: `sops -e` run inside it encrypts the data of
+    Secrets for the cluster's public age recipients. Public keys only: the private key is
+    the stack's secret config value and never reaches Git."""
+    assert spec.sops is not None
+    rule = {"path_regex": r"\.ya?ml$", "encrypted_regex": "^(data|stringData)$",
+            "age": ",".join(spec.sops.age_recipients)}
+    body: str = yaml.dump({"creation_rules": [rule]}, Dumper=_Dumper, sort_keys=False,
+                          default_flow_style=False, width=1000)
+    return (header(spec_label) + body).encode("utf-8")

@@ -13,7 +13,7 @@ import functools
 import os
 
 from fluxform.errors import SpecError
-from fluxform.spec import build, overlay, semantics, tenancy, tiers, validate
+from fluxform.spec import build, delivery, overlay, semantics, tenancy, tiers, validate
 from fluxform.spec.loader import MAX_BYTES, Document, parse
 from fluxform.spec.model import Spec
 
@@ -64,4 +64,5 @@ def _check(doc: Document, filename: str) -> Spec:
     semantics.check(doc, data)
     tiers.check(doc, data)
     tenancy.check(doc, data)
+    delivery.check(doc, data)
     return build.spec(data, filename)

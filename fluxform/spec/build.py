@@ -30,8 +30,34 @@ def _refs(items: list[dict[str, Any]]) -> tuple[model.EventSource, ...]:
     return tuple(model.EventSource(**item) for item in items)
 
 
+_KUSTOMIZE_KEYS = ("health_checks", "patches", "components", "cluster_vars", "substitute", "decryption")
+
+
+def _kustomize(d: dict[str, Any]) -> dict[str, Any]:
+    """The fields layers and tenants share, as the model holds them."""
+    def target(t: dict[str, Any] | None) -> model.PatchTarget | None:
+        return model.PatchTarget(**t) if t is not None else None
+
+    return dict(
+        health_checks=tuple(model.HealthCheck(**h) for h in d["health_checks"]),
+        patches=tuple(model.Patch(patch=p["patch"], target=target(p["target"])) for p in d["patches"]),
+        components=tuple(d["components"]), cluster_vars=d["cluster_vars"],
+        substitute=_pairs(d["substitute"]),
+        decryption=model.Decryption(**d["decryption"]) if d["decryption"] is not None else None)
+
+
+def _oci(d: dict[str, Any] | None) -> model.OciSource | None:
+    if d is None:
+        return None
+    return model.OciSource(**{**d, "verify_identities": tuple(
+        model.OidcIdentity(**i) for i in d["verify_identities"])})
+
+
 def _layer(d: dict[str, Any]) -> model.Layer:
-    return model.Layer(**{**d, "depends_on": tuple(d["depends_on"]), "annotations": _pairs(d["annotations"])})
+    rest = {k: v for k, v in d.items() if k not in _KUSTOMIZE_KEYS}
+    return model.Layer(**{**rest, "depends_on": tuple(d["depends_on"]),
+                          "annotations": _pairs(d["annotations"]), "source": _oci(d["source"]),
+                          **_kustomize(d)})
 
 
 def _release(d: dict[str, Any]) -> model.HelmRelease:
@@ -51,9 +77,9 @@ def _tenant_source(d: dict[str, Any]) -> model.TenantSource:
 
 def _tenant(d: dict[str, Any]) -> model.Tenant:
     net, limits, helm = d["network_policy"], d["limit_range"], d["helm"]
-    rest = {k: v for k, v in d.items() if k != "helm"}
+    rest = {k: v for k, v in d.items() if k != "helm" and k not in _KUSTOMIZE_KEYS}
     return model.Tenant(**{
-        **rest, "source": _tenant_source(d["source"]), "depends_on": tuple(d["depends_on"]),
+        **rest, **_kustomize(d), "source": _tenant_source(d["source"]), "depends_on": tuple(d["depends_on"]),
         "quota": model.Quota(hard=_pairs(d["quota"])) if d["quota"] is not None else None,
         "annotations": _pairs(d["annotations"]),
         "network_policy": model.NetworkPolicy(**{
@@ -94,4 +120,31 @@ def spec(d: dict[str, Any], source_file: str) -> model.Spec:
         tenants=tuple(_tenant(t) for t in d["tenants"]),
         notifications=_notifications(d["notifications"]),
         policy=model.PolicySettings(severities=_pairs(d["policy"]["severities"])),  # type: ignore[arg-type]
+        cluster_vars=_cluster_vars(d["cluster_vars"]),
+        sops=_sops(d["sops"]),
+        image_automation=_images(d["image_automation"]),
     )
+
+
+def _images(d: dict[str, Any] | None) -> model.ImageAutomation | None:
+    if d is None:
+        return None
+    return model.ImageAutomation(
+        repositories=tuple(model.ImageRepository(**r) for r in d["repositories"]),
+        policies=tuple(model.ImagePolicy(**p) for p in d["policies"]),
+        update=model.ImageUpdate(**d["update"]))
+
+
+def _cluster_vars(d: dict[str, Any] | None) -> model.ClusterVars | None:
+    if d is None:
+        return None
+    return model.ClusterVars(region=d["region"], domain=d["domain"], ingress_class=d["ingress_class"],
+                             values=_pairs(d["values"]), from_config=_pairs(d["from_config"]))
+
+
+def _sops(d: dict[str, Any] | None) -> model.Sops | None:
+    if d is None:
+        return None
+    kms = d["kms_annotations"]
+    return model.Sops(age_recipients=tuple(d["age_recipients"]), age_key_config=d["age_key_config"],
+                      kms_annotations=_pairs(kms) if kms is not None else None)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import dataclasses
 
 from fluxform.spec.kinds import (
+    AGE_RECIPIENT,
     ANNOTATION_KEY,
     ANNOTATION_VALUE,
+    API_VERSION,
     BRANCH,
     CHART,
     CHART_VERSION,
@@ -25,10 +27,12 @@ from fluxform.spec.kinds import (
     FREE,
     GITHUB_OWNER,
     GITHUB_REPO,
+    KIND_NAME,
     KNOWN_HOSTS,
     NAME,
     OCI_TAG,
     OIDC,
+    PATCH_TEXT,
     QUANTITY,
     REL_PATH,
     RELEASE_NAME,
@@ -36,10 +40,14 @@ from fluxform.spec.kinds import (
     ROLE_NAME,
     ROTATION,
     RULE_ID,
+    SELECTOR,
     SEMVER_RANGE,
     SOURCE_URL,
     SUBDOMAIN,
+    TARGET_NAME,
     URL,
+    VAR_NAME,
+    VAR_VALUE,
     WEB_URL,
     Choice,
     Dict,
@@ -50,6 +58,7 @@ from fluxform.spec.kinds import (
     Obj,
     OneOf,
     Seq,
+    Text,
     When,
     Whole,
 )
@@ -105,6 +114,82 @@ OBJECT_REF = Obj({
     "namespace": Field(NAME, "Namespace of the object (default: the referring object's)."),
 })
 
+OIDC_IDENTITY = Obj({
+    "issuer": Field(OIDC, "Regular expression the OIDC issuer of the signature must match.", required=True),
+    "subject": Field(OIDC, "Regular expression the OIDC subject of the signature must match.", required=True),
+})
+
+HEALTH_CHECK = Obj({
+    "api_version": Field(API_VERSION, "API version of the object (default: the preferred version)."),
+    "kind": Field(KIND_NAME, "Kind of the object (e.g. Deployment, HelmRelease).", required=True),
+    "name": Field(SUBDOMAIN, "Name of the object.", required=True),
+    "namespace": Field(NAME, "Namespace of the object (default: the Kustomization's)."),
+})
+
+PATCH_TARGET = Obj({
+    "group": Field(NAME, "API group of the objects patched (empty for the core group)."),
+    "version": Field(NAME, "API version of the objects patched."),
+    "kind": Field(KIND_NAME, "Kind of the objects patched."),
+    "name": Field(TARGET_NAME, "Name (a regular expression) of the objects patched."),
+    "namespace": Field(TARGET_NAME, "Namespace (a regular expression) of the objects patched."),
+    "label_selector": Field(SELECTOR, "Label selector of the objects patched."),
+    "annotation_selector": Field(SELECTOR, "Annotation selector of the objects patched."),
+}, optional=True)
+
+PATCH = Obj({
+    "patch": Field(PATCH_TEXT, "The patch: a YAML mapping (strategic merge) or a YAML/JSON list of "
+                   "JSON6902 operations (op, path, value); a JSON6902 patch needs a target.",
+                   required=True),
+    "target": Field(PATCH_TARGET, "The objects the patch applies to (default: the object the "
+                    "strategic merge patch names)."),
+})
+
+DECRYPTION = Obj({
+    "provider": Field(Choice(("sops",)), "Decryption engine.", default="sops"),
+    "secret_ref": Field(SUBDOMAIN, "Secret with the decryption keys (default: the key fluxform "
+                        "provisions from sops.age_key_config; none with sops.kms_annotations)."),
+}, optional=True)
+
+TENANT_DECRYPTION = Obj({
+    "provider": Field(Choice(("sops",)), "Decryption engine.", default="sops"),
+    "secret_ref": Field(SUBDOMAIN, "Secret with the tenant's decryption keys in its namespace "
+                        "(default: sops-age, created from age_key_config)."),
+    "age_key_config": Field(CONFIG_KEY, "Stack config key (fluxform namespace, set with --secret) of the "
+                            "tenant's own age private key: fluxform creates the Secret in its namespace."),
+}, optional=True)
+
+
+def _kustomize_fields(noun: str) -> dict[str, Field]:
+    """What layers and tenants both say about their Kustomization beyond its timing."""
+    return {
+        "health_checks": Field(Seq(HEALTH_CHECK), f"Objects whose health the {noun} waits for (needs "
+                               "wait: false; with wait every applied object is checked).", default=[]),
+        "patches": Field(Seq(PATCH), "Strategic merge or JSON6902 patches applied after the build.",
+                         default=[]),
+        "components": Field(Seq(REL_PATH, unique=True), "Kustomize components (paths relative to the "
+                            "applied path).", default=[]),
+        "cluster_vars": Field(Flag(), "Substitute ${VAR}s from the cluster-vars ConfigMap (postBuild."
+                              "substituteFrom; see cluster_vars).", default=False),
+        "substitute": Field(Dict(VAR_NAME, VAR_VALUE), "Literal ${VAR} substitutions (postBuild."
+                            "substitute); never secrets.", default={}),
+    }
+
+
+LAYER_SOURCE = Obj({
+    "url": Field(SOURCE_URL, "The artifact: oci://<registry>/<repository> (required)."),
+    "tag": Field(OCI_TAG, "Artifact tag (one of tag, semver, digest)."),
+    "semver": Field(SEMVER_RANGE, "Semver range of artifact tags."),
+    "digest": Field(DIGEST, "Artifact digest."),
+    "interval": Field(DURATION, "How often Flux fetches the artifact.", default="5m"),
+    "timeout": Field(DURATION, "Timeout of each fetch.", default="60s"),
+    "secret_ref": Field(SUBDOMAIN, "Registry credentials Secret in flux-system (managed outside fluxform)."),
+    "verify_signatures": Field(Flag(), "Verify the artifact's signature (spec.verify).", default=False),
+    "verify_provider": Field(Choice(("cosign", "notation")), "Signature provider.", default="cosign"),
+    "verify_secret": Field(SUBDOMAIN, "Secret with the trusted public keys (omit it for keyless cosign)."),
+    "verify_identities": Field(Seq(OIDC_IDENTITY), "Keyless cosign: the OIDC identities a signature may "
+                               "come from.", default=[]),
+}, optional=True)
+
 LAYER = Obj({
     "name": Field(NAME, "Layer name (the Kustomization's name in flux-system).", required=True),
     "path": Field(REL_PATH, "Directory of the fleet repository the layer applies.", required=True),
@@ -116,6 +201,10 @@ LAYER = Obj({
     "suspend": Field(Flag(), "Suspend reconciliation.", default=False),
     "depends_on": Field(_names("layer"), "Layers applied before this one.", default=[], ref=("layers",)),
     "annotations": ANNOTATIONS,
+    "source": Field(LAYER_SOURCE, "An OCI artifact the layer applies instead of the fleet repository "
+                    "(an OCIRepository named after the layer, in flux-system); `path` is then inside it."),
+    "decryption": Field(DECRYPTION, "Decrypt SOPS-encrypted Secrets before applying them."),
+    **_kustomize_fields("layer"),
 })
 
 REPOSITORY = Obj({
@@ -150,11 +239,6 @@ _GITHUB_ONLY = ("owner", "repository")
 _GIT_ONLY = ("branch", "verify_secret", "image_automation", "image_automation_branch")
 _SSH_ONLY = ("deploy_key", "known_hosts")
 _OCI_ONLY = ("tag", "semver", "digest", "verify_provider", "verify_identities")
-
-OIDC_IDENTITY = Obj({
-    "issuer": Field(OIDC, "Regular expression the OIDC issuer of the signature must match.", required=True),
-    "subject": Field(OIDC, "Regular expression the OIDC subject of the signature must match.", required=True),
-})
 
 TENANT_SOURCE = Obj({
     "type": Field(Choice(SOURCE_TYPES), "github: a GitHub repository over SSH with a generated read-only "
@@ -278,6 +362,9 @@ TENANT = Obj({
     "prune": Field(Flag(), "Delete objects removed from the repository.", default=True),
     "suspend": Field(Flag(), "Suspend reconciliation.", default=False),
     "annotations": ANNOTATIONS,
+    "decryption": Field(TENANT_DECRYPTION, "Decrypt SOPS-encrypted Secrets with the tenant's own key "
+                        "(a Secret in its namespace: no cross-namespace reference under lockdown)."),
+    **_kustomize_fields("tenant"),
 })
 
 SYNC = Obj({
@@ -313,6 +400,77 @@ RECEIVER = Obj({
     "events": Field(Seq(EVENT, unique=True), "Events that trigger a reconcile (e.g. push).", default=[]),
     "resources": Field(Seq(OBJECT_REF), "Objects reconciled on a webhook.", default=[]),
 })
+
+CLUSTER_VARS = Obj({
+    "region": Field(VAR_VALUE, "CLUSTER_REGION."),
+    "domain": Field(VAR_VALUE, "CLUSTER_DOMAIN."),
+    "ingress_class": Field(VAR_VALUE, "INGRESS_CLASS."),
+    "values": Field(Dict(VAR_NAME, VAR_VALUE), "More variables: name -> literal value (never a secret).",
+                    default={}),
+    "from_config": Field(Dict(VAR_NAME, CONFIG_KEY), "More variables: name -> stack config key (fluxform "
+                         "namespace) whose plain value the program reads; a secret config value is refused.",
+                         default={}),
+}, optional=True)
+
+SOPS = Obj({
+    "age_recipients": Field(Seq(AGE_RECIPIENT, unique=True), "Public age keys files under the cluster path "
+                            "are encrypted for (written to .sops.yaml by render).", default=[]),
+    "age_key_config": Field(CONFIG_KEY, "Stack config key (fluxform namespace, set with --secret) of the age "
+                            "private key: fluxform provisions it as the Secret sops-age in flux-system."),
+    "kms_annotations": Field(Dict(ANNOTATION_KEY, ANNOTATION_VALUE), "Cloud KMS instead of an age key: "
+                             "annotations for kustomize-controller's ServiceAccount (workload identity); "
+                             "no Secret is created."),
+}, one_of=(OneOf(("age_key_config", "kms_annotations"), "one decryption identity per cluster",
+                 required=False),), optional=True)
+
+IMAGE_NAME = Text("an image name", "^[a-z0-9]+([._/:-][a-z0-9]+)*$", 255, "ghcr.io/acme/web",
+                  "registry/repository without a tag, e.g. ghcr.io/acme/web")
+ORDER = Choice(("asc", "desc"))
+
+IMAGE_REPOSITORY = Obj({
+    "name": Field(NAME, "ImageRepository name (in flux-system).", required=True),
+    "image": Field(IMAGE_NAME, "The image whose tags are scanned (no tag).", required=True),
+    "interval": Field(DURATION, "How often the registry is scanned.", default="5m"),
+    "provider": Field(Choice(("generic", "aws", "azure", "gcp")), "Registry authentication: generic "
+                      "(secret_ref or anonymous) or the cloud's workload identity.", default="generic"),
+    "secret_ref": Field(SUBDOMAIN, "Registry credentials Secret in flux-system (managed outside fluxform)."),
+})
+
+IMAGE_POLICY = Obj({
+    "name": Field(NAME, "ImagePolicy name (in flux-system; the name setters refer to).", required=True),
+    "repository": Field(NAME, "Name of an image_automation.repositories entry.", required=True,
+                        ref=("image_automation", "repositories")),
+    "semver": Field(SEMVER_RANGE, "Pick the highest tag in this semver range."),
+    "alphabetical": Field(ORDER, "Pick the last tag in alphabetical order (asc) or the first (desc)."),
+    "numerical": Field(ORDER, "Pick the highest number (asc) or the lowest (desc)."),
+    "filter_pattern": Field(OIDC, "Regular expression tags must match (filterTags.pattern)."),
+    "filter_extract": Field(VAR_VALUE, "What of the match is ordered, e.g. $ts (filterTags.extract; needs "
+                            "filter_pattern)."),
+}, implies=(Implies("filter_extract", "filter_pattern", "extract from a pattern's named group"),))
+
+IMAGE_UPDATE = Obj({
+    "interval": Field(DURATION, "How often the automation runs.", default="30m"),
+    "path": Field(REL_PATH, "Directory of the fleet repository whose setters are updated (default: "
+                  "fleet.path)."),
+    "strategy": Field(Choice(("Setters",)), "Update strategy (setter markers in the manifests).",
+                      default="Setters"),
+    "author_name": Field(FREE, "Commit author name.", default="fluxcdbot"),
+    "author_email": Field(FREE, "Commit author e-mail.", default="fluxcdbot@users.noreply.github.com"),
+    "message_template": Field(FREE, "Commit message template."),
+    "signing_key_secret": Field(SUBDOMAIN, "Secret (in flux-system, managed outside fluxform) with the "
+                                "key commits are signed with."),
+    "signing_key_type": Field(Choice(("gpg", "ssh")), "Kind of that signing key.", default="gpg"),
+})
+
+IMAGE_AUTOMATION = Obj({
+    "repositories": Field(Seq(IMAGE_REPOSITORY, key="name", noun="image repository"),
+                          "Images whose tags are scanned (ImageRepository).", default=[]),
+    "policies": Field(Seq(IMAGE_POLICY, key="name", noun="image policy"),
+                      "How the latest tag is picked (ImagePolicy): one of semver, alphabetical, numerical.",
+                      default=[]),
+    "update": Field(IMAGE_UPDATE, "The ImageUpdateAutomation flux-system: checks out fleet.branch, commits "
+                    "and pushes to fleet.image_automation_branch."),
+}, optional=True)
 
 SPEC = Obj({
     "version": Field(Whole(1, 1, "this fluxform reads spec format version 1"), "Format version; always 1.",
@@ -351,6 +509,12 @@ SPEC = Obj({
         "releases": Field(Seq(RELEASE, key="name", noun="release"), "HelmReleases.", default=[]),
     }), "Helm repositories and releases."),
     "tenants": Field(Seq(TENANT, key="name", noun="tenant"), "Tenants.", default=[]),
+    "cluster_vars": Field(CLUSTER_VARS, "Values infrastructure knows that manifests need: the ConfigMap "
+                          "cluster-vars in flux-system (and a copy in each tenant namespace) that layers "
+                          "and tenants with `cluster_vars: true` substitute from."),
+    "sops": Field(SOPS, "The cluster's SOPS decryption key for layers with `decryption`."),
+    "image_automation": Field(IMAGE_AUTOMATION, "Image automation objects (needs flux.image_automation and "
+                              "fleet.image_automation)."),
     "notifications": Field(Obj({
         "providers": Field(Seq(PROVIDER, key="name", noun="provider"), "Notification providers.", default=[]),
         "alerts": Field(Seq(ALERT, key="name", noun="alert"), "Alerts.", default=[]),

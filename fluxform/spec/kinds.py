@@ -97,6 +97,8 @@ class Obj:
     one_of: tuple[OneOf, ...] = ()
     implies: tuple[Implies, ...] = ()
     when: tuple[When, ...] = ()
+    optional: bool = False
+    """Absent means None (a feature left off), not a mapping of defaults."""
 
 
 @dataclass(frozen=True)
@@ -206,3 +208,16 @@ ANNOTATION_KEY = Text("an annotation key",
 ANNOTATION_VALUE = Text("an annotation value", "", 4096, "text", echo=False)
 RULE_ID = Text("a policy rule id", "^FF[0-9]{3}$", 16, "FF001",
                "rule ids look like FF001 (see docs/policy.md)")
+VAR_NAME = Text("a substitution variable name", "^[A-Za-z_][A-Za-z0-9_]*$", 253, "CLUSTER_DOMAIN",
+                "letters, digits and '_', not starting with a digit (Flux postBuild variables)")
+VAR_VALUE = Text("a substitution value", "", 4096, "example.com", echo=False)
+AGE_RECIPIENT = Text("an age public key", "^age1[02-9ac-hj-np-z]{58}$", 62, "age1...",
+                     "the public key `age-keygen -y` prints (age1 and 58 characters); the private "
+                     "key belongs in the stack config (pulumi config set --secret)", echo=False)
+API_VERSION = Text("an API version", "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+((alpha|beta)[0-9]+)?$", 253,
+                   "apps/v1", "group/version such as apps/v1, or v1 for the core group")
+KIND_NAME = Text("a Kubernetes kind", "^[A-Z][A-Za-z0-9]*$", 63, "Deployment",
+                 "a kind name such as Deployment (upper camel case)")
+PATCH_TEXT = Text("a patch", "", 65536, "a YAML mapping or a JSON6902 list", echo=False)
+SELECTOR = Text("a selector", "", 1024, "app=web", echo=False)
+TARGET_NAME = Text("a name or regular expression", "^[^\\s]+$", 253, "web", "no spaces", echo=False)

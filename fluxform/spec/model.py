@@ -98,6 +98,83 @@ class Flux:
 
 
 @dataclass(frozen=True)
+class HealthCheck:
+    """An object a Kustomization waits for (spec.healthChecks)."""
+
+    kind: str
+    name: str
+    api_version: str | None = None
+    namespace: str | None = None
+
+
+@dataclass(frozen=True)
+class PatchTarget:
+    group: str | None = None
+    version: str | None = None
+    kind: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    label_selector: str | None = None
+    annotation_selector: str | None = None
+
+
+@dataclass(frozen=True)
+class Patch:
+    """A strategic merge patch (a mapping) or a JSON6902 patch (a list of operations)."""
+
+    patch: str
+    target: PatchTarget | None = None
+
+
+@dataclass(frozen=True)
+class Decryption:
+    """SOPS decryption on a Kustomization (spec.decryption)."""
+
+    provider: Literal["sops"] = "sops"
+    secret_ref: str | None = None
+    age_key_config: str | None = None
+    """Tenants only: the stack config key of the tenant's own age private key."""
+
+
+@dataclass(frozen=True)
+class OciSource:
+    """An OCI artifact a layer applies (an OCIRepository named after the layer)."""
+
+    url: str
+    tag: str | None = None
+    semver: str | None = None
+    digest: str | None = None
+    interval: str = "5m"
+    timeout: str = "60s"
+    secret_ref: str | None = None
+    verify_signatures: bool = False
+    verify_provider: Literal["cosign", "notation"] = "cosign"
+    verify_secret: str | None = None
+    verify_identities: tuple[OidcIdentity, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClusterVars:
+    """The cluster-vars ConfigMap: what infrastructure knows and manifests need."""
+
+    region: str | None = None
+    domain: str | None = None
+    ingress_class: str | None = None
+    values: tuple[tuple[str, str], ...] = ()
+    from_config: tuple[tuple[str, str], ...] = ()
+    """(variable, stack config key) pairs: plain config values the program reads."""
+
+
+@dataclass(frozen=True)
+class Sops:
+    """The cluster's SOPS identity: an age key from stack config, or cloud KMS."""
+
+    age_recipients: tuple[str, ...] = ()
+    age_key_config: str | None = None
+    kms_annotations: tuple[tuple[str, str], ...] | None = None
+
+
+@dataclass(frozen=True)
 class Layer:
     """A platform layer: a Kustomization in flux-system reconciling a path of the fleet repo."""
 
@@ -112,6 +189,16 @@ class Layer:
     depends_on: tuple[str, ...] = ()
     """Names of other layers."""
     annotations: tuple[tuple[str, str], ...] = ()
+    source: OciSource | None = None
+    """An OCI artifact instead of the fleet repository."""
+    health_checks: tuple[HealthCheck, ...] = ()
+    patches: tuple[Patch, ...] = ()
+    components: tuple[str, ...] = ()
+    cluster_vars: bool = False
+    """Substitute from the cluster-vars ConfigMap (postBuild.substituteFrom)."""
+    substitute: tuple[tuple[str, str], ...] = ()
+    """Literal postBuild.substitute pairs, sorted."""
+    decryption: Decryption | None = None
 
 
 @dataclass(frozen=True)
@@ -312,6 +399,14 @@ class Tenant:
     prune: bool = True
     suspend: bool = False
     annotations: tuple[tuple[str, str], ...] = ()
+    health_checks: tuple[HealthCheck, ...] = ()
+    patches: tuple[Patch, ...] = ()
+    components: tuple[str, ...] = ()
+    cluster_vars: bool = False
+    """Substitute from the cluster-vars ConfigMap (postBuild.substituteFrom)."""
+    substitute: tuple[tuple[str, str], ...] = ()
+    """Literal postBuild.substitute pairs, sorted."""
+    decryption: Decryption | None = None
 
     def __post_init__(self) -> None:
         if not self.namespace:
@@ -393,6 +488,47 @@ class PolicySettings:
 
 
 @dataclass(frozen=True)
+class ImageRepository:
+    name: str
+    image: str
+    interval: str = "5m"
+    provider: Literal["generic", "aws", "azure", "gcp"] = "generic"
+    secret_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class ImagePolicy:
+    name: str
+    repository: str
+    semver: str | None = None
+    alphabetical: Literal["asc", "desc"] | None = None
+    numerical: Literal["asc", "desc"] | None = None
+    filter_pattern: str | None = None
+    filter_extract: str | None = None
+
+
+@dataclass(frozen=True)
+class ImageUpdate:
+    interval: str = "30m"
+    path: str | None = None
+    strategy: Literal["Setters"] = "Setters"
+    author_name: str = "fluxcdbot"
+    author_email: str = "fluxcdbot@users.noreply.github.com"
+    message_template: str | None = None
+    signing_key_secret: str | None = None
+    signing_key_type: Literal["gpg", "ssh"] = "gpg"
+
+
+@dataclass(frozen=True)
+class ImageAutomation:
+    """ImageRepositories, ImagePolicies and the fleet's ImageUpdateAutomation."""
+
+    repositories: tuple[ImageRepository, ...] = ()
+    policies: tuple[ImagePolicy, ...] = ()
+    update: ImageUpdate = field(default_factory=ImageUpdate)
+
+
+@dataclass(frozen=True)
 class Spec:
     """One environment."""
 
@@ -407,6 +543,9 @@ class Spec:
     tenants: tuple[Tenant, ...] = ()
     notifications: Notifications = field(default_factory=Notifications)
     policy: PolicySettings = field(default_factory=PolicySettings)
+    cluster_vars: ClusterVars | None = None
+    sops: Sops | None = None
+    image_automation: ImageAutomation | None = None
 
     @property
     def is_production(self) -> bool:

@@ -47,7 +47,9 @@ def _default(spec: Field) -> str:
     if spec.required:
         return "**required**"
     if spec.default is None:
-        return "unset" if not isinstance(spec.kind, Obj) else "defaults below"
+        if isinstance(spec.kind, Obj) and not spec.kind.optional:
+            return "defaults below"
+        return "unset"
     if isinstance(spec.default, bool):
         return f"`{str(spec.default).lower()}`"
     return f"`{spec.default}`" if spec.default not in ([], {}) else "empty"

@@ -69,8 +69,10 @@ def _obj(doc: Document, path: Path, value: Any, kind: Obj) -> dict[str, Any]:
             continue
         if spec.required:
             raise doc.error(path, f"missing required key '{key}'", _add_hint(key, spec))
-        out[key] = _obj(doc, (*path, key), {}, spec.kind) if isinstance(spec.kind, Obj) else copy.deepcopy(
-            spec.default)
+        if isinstance(spec.kind, Obj):
+            out[key] = None if spec.kind.optional else _obj(doc, (*path, key), {}, spec.kind)
+        else:
+            out[key] = copy.deepcopy(spec.default)
     for one in kind.one_of:
         first, second = one.keys
         if out[first] is not None and out[second] is not None:

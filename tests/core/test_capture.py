@@ -194,3 +194,101 @@ def test_aliases_are_captured_as_the_urns_they_name() -> None:
     assert "urn:pulumi:s::p::fluxform:index:Box$test:index:Thing::old-name" in thing.aliases
     assert any(a.endswith("test:index:OldThing::new-name") for a in thing.aliases)
     assert Graph.from_json(graph.to_json()).resources[thing.urn].aliases == thing.aliases
+
+
+# --- Credentials written in plain inputs (issue #12) ----------------------------------------
+
+SPEC_CANARY = "CANARY-spec-credential-31d7"
+HELM_RELEASE = "kubernetes:helm.toolkit.fluxcd.io/v2:HelmRelease"
+
+
+def _leaky_program(password: str = SPEC_CANARY) -> None:
+    values = {"replicaCount": 1, "adminPassword": password, "existingSecret": "db",
+              "auth": [{"apiKey": password, "passwordKey": "pw"}],
+              "upstream": f"redis://:{password}@redis:6379/0"}
+    pulumi.CustomResource(HELM_RELEASE, "app", {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
+        "metadata": {"name": "app", "namespace": "flux-system"}, "spec": {"values": values}})
+    pulumi.CustomResource("kubernetes:source.toolkit.fluxcd.io/v1:HelmRepository", "charts", {
+        "apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmRepository",
+        "metadata": {"name": "charts", "namespace": "flux-system"},
+        "spec": {"url": f"https://bob:{password}@charts.example.com/podinfo"}})
+    pulumi.CustomResource("kubernetes:helm.sh/v3:Release", "pulumi-helm",
+                          {"chart": "x", "values": {"auth": {"token": password}}})
+    # A Pulumi secret keeps its whole value (and fingerprint): its URL is not masked first.
+    pulumi.CustomResource("test:index:Thing", "secret-url", {
+        "url": pulumi.Output.secret(f"https://bob:{password}@example.com")})
+
+
+def test_spec_credentials_never_enter_the_graph() -> None:
+    graph = capture(_leaky_program, project="p", stack="s")
+    text = graph.to_json()
+    assert SPEC_CANARY not in text
+    release = next(r for r in graph if r.type == HELM_RELEASE)
+    values = release.inputs["spec"]["values"]
+    marker = {"$fluxform": "secret", "fingerprint": None}
+    assert values["adminPassword"] == marker and values["auth"][0]["apiKey"] == marker
+    assert values["existingSecret"] == "db" and values["auth"][0]["passwordKey"] == "pw"
+    assert values["replicaCount"] == 1
+    assert values["upstream"] == "redis://:***@redis:6379/0"
+    repo = next(r for r in graph if r.name == "charts")
+    assert repo.inputs["spec"]["url"] == "https://bob:***@charts.example.com/podinfo"
+    helm = next(r for r in graph if r.name == "pulumi-helm")
+    assert helm.inputs["values"] == {"auth": {"token": marker}}
+    secret = next(r for r in graph if r.name == "secret-url").inputs["url"]
+    assert is_secret(secret) and secret["fingerprint"] is not None
+
+
+def test_a_changed_spec_credential_is_not_derived_into_the_graph() -> None:
+    """No fingerprint: two different credentials give byte-identical graphs (the documented
+    price: such a change does not show in the plan, docs/security.md)."""
+    def written(password: str) -> list[dict[str, Any]]:
+        graph = capture(lambda: _leaky_program(password), project="p", stack="s")
+        return [r.to_json() for r in graph if r.name != "secret-url"]  # a Pulumi secret
+
+    assert written(SPEC_CANARY) == written("CANARY-other-value-88")
+
+
+def test_ff020_still_fires_on_what_the_capture_redacted() -> None:
+    from fluxform.policy import evaluate, objects_from_graph
+    from fluxform.policy.model import Context
+
+    graph = capture(_leaky_program, project="p", stack="s")
+    findings = [f for f in evaluate(objects_from_graph(graph), Context()) if f.rule_id == "FF020"]
+    messages = sorted(f.message for f in findings)
+    assert any("value adminPassword " in m for m in messages), messages
+    assert any("value auth[0].apiKey " in m for m in messages), messages
+    assert any("values.upstream" in m for m in messages), messages
+    assert any("spec.url" in m for m in messages), messages
+    assert any("Helm release pulumi-helm" in m and "auth.token" in m for m in messages), messages
+    assert not any(SPEC_CANARY in m for m in messages)
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from fluxform.graph import URL_WITH_PASSWORD, mask_url_passwords, redact_credentials  # noqa: E402
+
+_USERINFO = st.text(st.characters(blacklist_characters="/?#@:", blacklist_categories=("Cs", "Z", "Cc")),
+                    max_size=8)
+_PASSWORD = st.text(st.characters(blacklist_characters="/?#@", blacklist_categories=("Cs", "Z", "Cc")),
+                    min_size=4, max_size=16).filter(lambda p: p != "***" and "*" not in p)
+
+
+@given(scheme=st.sampled_from(["https", "http", "oci", "redis", "git+ssh"]), user=_USERINFO,
+       password=_PASSWORD, before=st.text(max_size=10), after=st.text(max_size=10))
+def test_a_url_password_is_masked_wherever_it_is(scheme: str, user: str, password: str,
+                                                 before: str, after: str) -> None:
+    text = f"{before} {scheme}://{user}:{password}@host.example/x {after}"
+    masked = mask_url_passwords(text)
+    assert f"{scheme}://{user}:***@host.example/x" in masked
+    assert mask_url_passwords(masked) == masked  # idempotent
+    assert URL_WITH_PASSWORD.search(masked)  # FF020 still sees it
+    redacted = redact_credentials("test:index:Thing", {"a": [{"b": text}]})
+    assert redacted == {"a": [{"b": masked}]}
+
+
+@pytest.mark.parametrize("url", ["ssh://git@github.com/acme/fleet", "https://host:8443/x@y",
+                                 "oci://ghcr.io/acme/charts", "https://charts.example.com/x@1"])
+def test_urls_without_a_password_are_left_alone(url: str) -> None:
+    assert mask_url_passwords(url) == url

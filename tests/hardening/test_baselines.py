@@ -12,13 +12,18 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import ROOT
+from hardening_support import assert_one_line, fluxform_here, stand_in_project
 
-from fluxform.baseline import GRAPH_SCHEMA, load_saved, load_state, parse_graph
+from fluxform.baseline import GRAPH_SCHEMA, MAX_URN_LIST, load_saved, load_state, parse_graph
 from fluxform.errors import PlanError
 from fluxform.graph import FORMAT
 
 CANARY = "CANARY-tampered-baseline-5e1a"
+PROGRAM = "import pulumi_kubernetes as k8s\nk8s.core.v1.Namespace('ns', metadata={'name': 'a'})\n"
 SECRET = "kubernetes:core/v1:Secret"
+
+
+URN = "urn:pulumi:dev::p::kubernetes:core/v1:ConfigMap::old-cm"
 
 
 def resource(**extra: Any) -> dict[str, Any]:
@@ -64,6 +69,41 @@ GRAPHS: dict[str, tuple[Any, str]] = {
     "duplicate-urn": (graph(resource(), resource()), "resources[1].urn: appears twice"),
     "stack-number": (graph(stack=3), "stack: expected a string"),
     "unknown-top-key": (graph(extra=1), "extra: unknown key"),
+    # aliases: a list of Pulumi URNs (resource.go IsValid: the prefix and three `::`)
+    "aliases-string": (graph(resource(aliases=URN)), "resources[0].aliases: expected a list of URNs"),
+    "aliases-object": (graph(resource(aliases={"a": URN})), "resources[0].aliases: expected a list of URNs"),
+    "aliases-number": (graph(resource(aliases=[URN, 7])), "resources[0].aliases[1]: expected a URN"),
+    "aliases-null-item": (graph(resource(aliases=[None])), "resources[0].aliases[0]: expected a URN"),
+    "aliases-plain-name": (graph(resource(aliases=[CANARY])), "resources[0].aliases[0]: expected a URN"),
+    "aliases-two-delimiters": (graph(resource(aliases=["urn:pulumi:dev::p::cm"])),
+                               "resources[0].aliases[0]: expected a URN"),
+    "aliases-other-scheme": (graph(resource(aliases=["urn:other:dev::p::t::cm"])),
+                             "resources[0].aliases[0]: expected a URN"),
+    "aliases-control": (graph(resource(aliases=[URN + "\x1b[2J"])), "resources[0].aliases[0]: expected a URN"),
+    "aliases-huge": (graph(resource(aliases=[URN] * (MAX_URN_LIST + 1))),
+                     f"resources[0].aliases: more than {MAX_URN_LIST} URNs"),
+    # propertyDependencies: an object, input name -> list of URNs
+    "property-dependencies-list": (graph(resource(propertyDependencies=[URN])),
+                                   "resources[0].propertyDependencies: expected an object"),
+    "property-dependencies-string": (graph(resource(propertyDependencies=URN)),
+                                     "resources[0].propertyDependencies: expected an object"),
+    "property-dependencies-value-string": (graph(resource(propertyDependencies={"data": URN})),
+                                           "resources[0].propertyDependencies.data: expected a list of URNs"),
+    "property-dependencies-value-null": (graph(resource(propertyDependencies={"data": None})),
+                                         "resources[0].propertyDependencies.data: expected a list of URNs"),
+    "property-dependencies-not-urn": (graph(resource(propertyDependencies={"data": [URN, CANARY]})),
+                                      "resources[0].propertyDependencies.data[1]: expected a URN"),
+    "property-dependencies-nested": (graph(resource(propertyDependencies={"data": [[URN]]})),
+                                     "resources[0].propertyDependencies.data[0]: expected a URN"),
+    "property-dependencies-empty-key": (graph(resource(propertyDependencies={"": [URN]})),
+                                        "resources[0].propertyDependencies: expected input names"),
+    "property-dependencies-control-key": (graph(resource(propertyDependencies={"d\x1b[2J": [URN]})),
+                                          "resources[0].propertyDependencies: expected input names"),
+    "property-dependencies-huge-list": (graph(resource(propertyDependencies={"data": [URN] * (MAX_URN_LIST + 1)})),
+                                        f"resources[0].propertyDependencies.data: more than {MAX_URN_LIST} URNs"),
+    "property-dependencies-many-inputs": (graph(resource(propertyDependencies={f"k{i}": []
+                                                                               for i in range(MAX_URN_LIST + 1)})),
+                                          f"resources[0].propertyDependencies: more than {MAX_URN_LIST} inputs"),
 }
 
 
@@ -101,6 +141,52 @@ def test_the_shipped_schema_is_the_module_one_and_accepts_a_real_graph() -> None
                                               "u": {"$fluxform": "unknown"}}))
     assert not list(jsonschema.Draft202012Validator(shipped).iter_errors(good))
     assert len(parse_graph(json.dumps(good).encode(), "g")) == 2
+
+
+def test_a_saved_capture_with_aliases_and_property_dependencies_passes_both_checks(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`plan --save` writes both fields (Resource.to_json); the shipped schema and the loader
+    accept what the capture wrote, and the graph plans as no change against itself."""
+    program = ("import pulumi, pulumi_kubernetes as k8s\n"
+               "ns = k8s.core.v1.Namespace('ns', metadata={'name': 'a'},\n"
+               "    opts=pulumi.ResourceOptions(aliases=[pulumi.Alias(name='old-ns')]))\n"
+               "k8s.core.v1.ConfigMap('cm', metadata={'name': 'c', 'namespace': ns.metadata.name})\n")
+    root = stand_in_project(tmp_path / "p", program)
+    saved = tmp_path / "g.json"
+    run = fluxform_here(capsys, "plan", "--project", str(root), "--stack", "dev", "--save", str(saved))
+    assert run.code == 0, run
+    doc = json.loads(saved.read_text())
+    by_name = {r["name"]: r for r in doc["resources"]}
+    assert by_name["ns"]["aliases"] == [by_name["ns"]["urn"].replace("::ns", "::old-ns")]
+    assert by_name["cm"]["propertyDependencies"] == {"metadata": [by_name["ns"]["urn"]]}
+    shipped = json.loads((ROOT / "schema" / "fluxform-graph.schema.json").read_text())
+    assert not list(jsonschema.Draft202012Validator(shipped).iter_errors(doc))
+    assert [r.to_json() for r in load_saved(str(saved))] == doc["resources"]
+    again = fluxform_here(capsys, "plan", "--project", str(root), "--stack", "dev",
+                          "--baseline", str(saved), "--detailed-exitcode")
+    assert again.code == 0, again
+
+
+def test_the_bounds_are_inclusive() -> None:
+    at_bound = graph(resource(aliases=[URN] * MAX_URN_LIST,
+                              propertyDependencies={f"k{i}": [URN] if i == 0 else []
+                                                    for i in range(MAX_URN_LIST)}))
+    at_bound["resources"][0]["propertyDependencies"]["k0"] = [URN] * MAX_URN_LIST
+    assert not list(jsonschema.Draft202012Validator(GRAPH_SCHEMA).iter_errors(at_bound))
+    (res,) = parse_graph(json.dumps(at_bound).encode(), "g")
+    assert len(res.aliases) == MAX_URN_LIST and len(res.property_dependencies["k0"]) == MAX_URN_LIST
+
+
+@pytest.mark.parametrize("case", ["aliases-plain-name", "aliases-control", "property-dependencies-huge-list",
+                                  "property-dependencies-control-key"])
+def test_a_hostile_baseline_on_the_command_line_is_one_line_exit_1(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str) -> None:
+    doc, needle = GRAPHS[case]
+    root = stand_in_project(tmp_path / "p", PROGRAM)
+    path = write(tmp_path, doc)
+    line = assert_one_line(fluxform_here(capsys, "plan", "--project", str(root), "--stack", "dev",
+                                         "--baseline", str(path)), needle)
+    assert CANARY not in line
 
 
 def test_a_tampered_baseline_has_its_secret_data_redacted() -> None:

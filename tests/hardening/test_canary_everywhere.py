@@ -411,11 +411,6 @@ def test_no_digest_of_the_kubeconfig_file_in_the_cache(world: World) -> None:
         assert sha1 not in text and sha256 not in text, name
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "credentials written in the spec are flagged by FF020 but still printed: plan text, "
-    "markdown, json, --save and --all show a HelmRelease's spec.values.adminPassword and a "
-    "HelmRepository's spec.url with user:password@ in plain text (capture/diff/report do not "
-    "mask the values FF020 flags)"))
 def test_no_spec_credential_in_the_plan(world: World, tmp_path: Path) -> None:
     project = str(world.project)
     outputs = {}

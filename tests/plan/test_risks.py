@@ -14,6 +14,7 @@ from synthetic import (
     KUST_BETA,
     NS,
     RB,
+    RELEASE,
     SECRET,
     TLS_KEY,
     k8s,
@@ -66,6 +67,9 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
                      "labels": {"fluxform.io/purpose": "sops-decryption"}}})], []),
     "R-OCI-VERIFY-OFF": ([res(OCI, "o", k8s(OCI, "o", "flux-system", spec={"verify": {"provider": "cosign"}}))],
                          [res(OCI, "o", k8s(OCI, "o", "flux-system", spec={}))]),
+    "R-IMAGE-AUTOMATION-ON": (
+        [res(RELEASE, "flux", {"values": {"imageAutomationController": {"create": False}}})],
+        [res(RELEASE, "flux", {"values": {"imageAutomationController": {"create": True}}})]),
     "R-PROVIDER-TARGET": (
         [res("pulumi:providers:github", "gh", {"owner": "acme"}),
          res(DEPLOY_KEY, "d", {"title": "a"}, provider="urn:pulumi:prod::fluxform::pulumi:providers:github::gh")],
@@ -142,3 +146,62 @@ def test_api_version_change_across_urns_is_a_move_and_maybe_a_downgrade() -> Non
     assert codes(up) == ["R-URN-MOVE"]
     other_object = plan_of([kust(type_=KUST)], [res(KUST_BETA, "k", k8s(KUST_BETA, "other", "team-a"))])
     assert codes(other_object) == []
+
+
+COMPONENT = "fluxform:index:DeployKey"
+FLEET_KEY = f"urn:pulumi:prod::fluxform::{COMPONENT}::fleet-key"
+TENANT_KEY = f"urn:pulumi:prod::fluxform::fluxform:index:Tenant${COMPONENT}::tenant-a-key"
+ALARM = "Flux can no longer fetch with it"
+
+
+def generation(gen: str, *, owner: str = FLEET_KEY, name: str | None = None) -> list[Resource]:
+    """The key pair of one generation of a DeployKey component (components/deploy_key.py)."""
+    base = name or owner.rsplit("::", 1)[-1]
+    return [res(TLS_KEY, f"{base}-key-{gen}", {"algorithm": "ED25519"}, parents=COMPONENT, parent=owner),
+            res(DEPLOY_KEY, f"{base}-github-{gen}", {"title": "t", "repository": "fleet", "readOnly": True},
+                parents=COMPONENT, parent=owner)]
+
+
+def deploy_key_messages(plan: Plan) -> dict[str, str]:
+    return {change.name: risk.message for change, risk in plan.risks if risk.code == "R-DEPLOY-KEY"}
+
+
+def test_a_rotation_flags_the_retired_generation_with_the_milder_text() -> None:
+    plan = plan_of(generation("2026-11-45f4e1f0"), generation("2027-01-7ebcfdae"))
+    assert deploy_key_messages(plan) == {
+        "fleet-key-key-2026-11-45f4e1f0":
+            f"{TLS_KEY} fleet-key-key-2026-11-45f4e1f0: Git credentials deleted; the old key "
+            "generation, retired after the new one (fleet-key-key-2027-01-7ebcfdae) took over",
+        "fleet-key-github-2026-11-45f4e1f0":
+            f"{DEPLOY_KEY} fleet-key-github-2026-11-45f4e1f0: Git credentials deleted; the old key "
+            "generation, retired after the new one (fleet-key-github-2027-01-7ebcfdae) took over",
+    }
+    assert ALARM not in render(plan, "text") and "[R-DEPLOY-KEY]" in render(plan, "text")
+
+
+@pytest.mark.parametrize("after", [
+    [],
+    generation("2027-01-7ebcfdae", owner=TENANT_KEY, name="fleet-key"),
+    generation("2027-01-7ebcfdae", name="other"),
+    [res("kubernetes:core/v1:ConfigMap", "fleet-key-github-2027-01", {"a": "b"}, parents=COMPONENT, parent=FLEET_KEY)],
+], ids=["deleted-no-new-generation", "new-generation-of-another-component", "not-a-generation-name",
+        "other-type-under-the-component"])
+def test_a_deletion_without_a_new_generation_keeps_the_alarming_text(after: list[Resource]) -> None:
+    messages = deploy_key_messages(plan_of(generation("2026-11-45f4e1f0"), after))
+    assert sorted(messages) == ["fleet-key-github-2026-11-45f4e1f0", "fleet-key-key-2026-11-45f4e1f0"]
+    assert all(m.endswith("Git credentials deleted; " + ALARM) for m in messages.values()), messages
+
+
+def test_only_the_type_with_a_new_generation_is_retired() -> None:
+    new_tls, _ = generation("2027-01-7ebcfdae")
+    messages = deploy_key_messages(plan_of(generation("2026-11-45f4e1f0"), [new_tls]))
+    assert "retired after the new one (fleet-key-key-2027-01-7ebcfdae)" in messages["fleet-key-key-2026-11-45f4e1f0"]
+    assert messages["fleet-key-github-2026-11-45f4e1f0"].endswith(ALARM)
+
+
+def test_a_tenant_rotation_is_a_retirement_too() -> None:
+    tenant = "tenant-a-key"
+    plan = plan_of(generation("r-00000000", owner=TENANT_KEY, name=tenant),
+                   generation("r-11111111", owner=TENANT_KEY, name=tenant))
+    assert all("retired after the new one" in m for m in deploy_key_messages(plan).values())
+    assert len(deploy_key_messages(plan)) == 2

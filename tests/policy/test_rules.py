@@ -158,6 +158,10 @@ CASES: list[tuple[str, str, list[Any], Context, bool]] = [
     ("FF020", "helm-repo-url-with-password", [helm_repo(url="https://u:CANARY-pw@charts.example.com")], DEV, True),
     ("FF020", "provider-address-with-password", [k8s("Provider", NOTE, "flux-system", "p", {"type": "generic", "address": "https://u:CANARY@hooks.example.com"})], DEV, True),
     ("FF020", "url-in-values", [release(values={"upstream": "redis://:CANARY-pw@redis:6379"})], DEV, True),
+    # What the capture leaves of a credential written in the spec (fluxform.graph.redact_credentials).
+    ("FF020", "redacted-password-in-values", [release(values={"db": {"adminPassword": secret_marker(None)}})], DEV, True),
+    ("FF020", "redacted-reference-in-values", [release(values={"db": {"passwordKey": secret_marker(None)}})], DEV, False),
+    ("FF020", "masked-url-password", [helm_repo(url="https://u:***@charts.example.com")], DEV, True),
 ]
 assert NOTE and SRC  # builders' API constants, imported for readers
 
@@ -220,3 +224,42 @@ def test_rendered_subjects_name_the_object() -> None:
     assert obj.origin == "rendered" and obj.type == f"kubernetes:{KUS}:Kustomization"
     assert [f.subject for f in evaluate([obj], DEV)] == ["Kustomization/team-a/apps"]
 
+
+
+# --- Credentials written in the spec, delivered through Git (render refuses them) -----------
+
+LEAKY_RELEASE = """\
+      values:
+        replicaCount: 1
+        auth:
+          adminPassword: CANARY-render-pw-0b1e
+"""
+
+
+def test_render_refuses_a_credential_in_helm_values_with_file_line_and_field(tmp_path: Any) -> None:
+    import dataclasses
+
+    from conftest import ROOT
+
+    from fluxform.errors import RenderError
+    from fluxform.render import render_tree
+    from fluxform.spec import load_spec
+
+    text = (ROOT / "stacks" / "dev.yaml").read_text()
+    assert "      values:\n        replicaCount: 1\n" in text
+    path = tmp_path / "leaky.yaml"
+    path.write_text(text.replace("      values:\n        replicaCount: 1\n", LEAKY_RELEASE))
+    spec = load_spec(path, display="stacks/leaky.yaml")
+    git = dataclasses.replace(spec, flux=dataclasses.replace(spec.flux, delivery="git"))
+    line = path.read_text().splitlines().index("          adminPassword: CANARY-render-pw-0b1e") + 1
+    with pytest.raises(RenderError) as caught:
+        render_tree(git, "stacks/leaky.yaml", str(path))
+    message = str(caught.value)
+    assert message.startswith(f"stacks/leaky.yaml:{line}: helm.releases[0].values.auth.adminPassword: ")
+    assert "valuesFrom" in message and "CANARY" not in message and "\n" not in message
+    with pytest.raises(RenderError, match=r"^stacks/leaky.yaml: helm.releases\[name=podinfo\]"):
+        render_tree(git, "stacks/leaky.yaml")  # without the file, no line
+    # The same spec delivered by Pulumi renders (the capture redacts the value; FF020 flags it).
+    assert render_tree(spec if spec.flux.delivery == "pulumi" else
+                       dataclasses.replace(spec, flux=dataclasses.replace(spec.flux, delivery="pulumi")),
+                       "stacks/leaky.yaml")

@@ -27,6 +27,8 @@ GENERATED: dict[str, tuple[Kind, type[pulumi.Resource]]] = {
     "service-account": (kinds.SERVICE_ACCOUNT, k8s.core.v1.ServiceAccount),
     "resource-quota": (kinds.RESOURCE_QUOTA, k8s.core.v1.ResourceQuota),
     "secret": (kinds.SECRET, k8s.core.v1.Secret),
+    "limit-range": (kinds.LIMIT_RANGE, k8s.core.v1.LimitRange),
+    "network-policy": (kinds.NETWORK_POLICY, k8s.networking.v1.NetworkPolicy),
     "role-binding": (kinds.ROLE_BINDING, k8s.rbac.v1.RoleBinding),
     "helm-release": (kinds.HELM_RELEASE, k8s.helm.v3.Release),
     "github-deploy-key": (kinds.GITHUB_DEPLOY_KEY, github.RepositoryDeployKey),

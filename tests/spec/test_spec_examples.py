@@ -47,10 +47,23 @@ def test_dev_stack(dev: model.Spec) -> None:
     assert dev.fleet.deploy_key == model.DeployKey(algorithm="ed25519", rotation="2026-11")
     assert dev.fleet.image_automation and dev.fleet.image_automation_branch == "image-updates"
     assert [(layer.name, layer.depends_on) for layer in dev.layers] == [
-        ("infra-controllers", ()), ("infra-configs", ("infra-controllers",))]
+        ("infra-controllers", ()), ("infra-configs", ("infra-controllers",)),
+        ("platform-policies", ("infra-controllers",))]
     assert [(t.name, t.depends_on) for t in dev.tenants] == [
         ("team-a", ("infra-configs",)), ("team-b", ("infra-configs",))]
+    configs, policies = dev.layers[1:]
+    assert configs.cluster_vars and configs.substitute == (("LOG_LEVEL", "debug"),)
+    assert configs.decryption == model.Decryption()
+    assert policies.source is not None and policies.source.semver == ">=1.0.0 <2.0.0"
+    assert policies.source.verify_signatures and len(policies.source.verify_identities) == 1
+    assert policies.health_checks == (model.HealthCheck(kind="Deployment", name="policy-reporter",
+                                                        namespace="policy-reporter"),)
+    assert dev.cluster_vars == model.ClusterVars(region="local", domain="dev.example.internal",
+                                                 ingress_class="nginx")
+    assert dev.sops is not None and dev.sops.age_key_config == "sopsAgeKey"
     team_a, team_b = dev.tenants
+    assert team_a.decryption == model.Decryption(age_key_config="teamASopsKey")
+    assert team_a.patches[0].target == model.PatchTarget(kind="Deployment", name=".*")
     assert team_a.quota == model.Quota(hard=(("pods", "20"), ("requests.cpu", "2"), ("requests.memory", "4Gi")))
     assert team_b.quota is None and team_b.cluster_role == "admin"
     assert team_b.source.branch == "main" and team_b.source.interval == "5m"  # defaults filled in
