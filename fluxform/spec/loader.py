@@ -116,6 +116,10 @@ def decode(raw: bytes, filename: str) -> str:
     except UnicodeDecodeError as exc:
         raise SpecError(filename, raw[: exc.start].count(b"\n") + 1, "", "invalid UTF-8",
                         "save the file as UTF-8") from None
+    bom = text.find("\ufeff")
+    if bom >= 0:  # only the first character may be one; the YAML parsers disagree on others
+        raise SpecError(filename, text[:bom].count("\n") + 1, "",
+                        "a byte order mark (U+FEFF) inside the file", "remove it")
     bad = _NON_PRINTABLE.search(text)
     if bad:
         raise SpecError(filename, text[: bad.start()].count("\n") + 1, "",

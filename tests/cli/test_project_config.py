@@ -27,7 +27,7 @@ def test_the_example_stacks() -> None:
     assert list_stacks(ROOT) == ["dev", "prod"]
     dev = load_stack(ROOT, "dev")
     assert dev.config["fluxform:slackWebhookUrl"] == placeholder("v1:placeholder-dev:not-a-real-ciphertext")
-    assert dev.secret_keys == ("fluxform:slackWebhookUrl",)
+    assert dev.secret_keys == ("fluxform:slackWebhookUrl", "fluxform:sopsAgeKey", "fluxform:teamASopsKey")
     assert dev.config["fluxform:kubeContext"] == "kind-fluxform-dev"
     assert dev.main == ROOT / "stacks" and dev.spec_label == "stacks/dev.yaml"
     assert find_project(ROOT / "stacks") == ROOT

@@ -72,11 +72,13 @@ def risks() -> Case:
              _kust("prune-me", prune=True), _kust("pause-me", suspend=True), _kust("tenant"),
              _binding("admin"), _kust("downgrade", type_=HR_BETA, chart={"spec": {"chart": "podinfo"}}),
              obj(SECRET, "hook-token", "apps", replacement_trigger="2"), *_providers("other"),
-             res(OCI_REPO, "charts", k8s(OCI_REPO, "charts", "flux-system", spec={}))]
+             res(OCI_REPO, "charts", k8s(OCI_REPO, "charts", "flux-system", spec={})),
+             res(IMAGE_AUTOMATION, "flux-system", k8s(IMAGE_AUTOMATION, "flux-system", "flux-system"))]
     return before, after, [], GITHUB_LIMIT
 
 
 OCI_REPO = "kubernetes:source.toolkit.fluxcd.io/v1beta2:OCIRepository"
+IMAGE_AUTOMATION = "kubernetes:image.toolkit.fluxcd.io/v1:ImageUpdateAutomation"
 
 
 def _sops_key() -> Resource:

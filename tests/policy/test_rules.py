@@ -162,6 +162,27 @@ CASES: list[tuple[str, str, list[Any], Context, bool]] = [
     ("FF020", "redacted-password-in-values", [release(values={"db": {"adminPassword": secret_marker(None)}})], DEV, True),
     ("FF020", "redacted-reference-in-values", [release(values={"db": {"passwordKey": secret_marker(None)}})], DEV, False),
     ("FF020", "masked-url-password", [helm_repo(url="https://u:***@charts.example.com")], DEV, True),
+    # Tenant namespace hardening (what the Tenant component creates: a namespace labelled
+    # toolkit.fluxcd.io/tenant with its Pod Security label, NetworkPolicy, quota and LimitRange).
+    ("FF021", "enforced", [k8s("Namespace", "v1", "", "team-a", labels={"toolkit.fluxcd.io/tenant": "team-a", "pod-security.kubernetes.io/enforce": "restricted"})], DEV, False),
+    ("FF021", "no-enforce-label", [k8s("Namespace", "v1", "", "team-a", labels={"toolkit.fluxcd.io/tenant": "team-a"})], DEV, True),
+    ("FF022", "restricted", [k8s("Namespace", "v1", "", "team-a", labels={"toolkit.fluxcd.io/tenant": "team-a", "pod-security.kubernetes.io/enforce": "restricted"})], DEV, False),
+    ("FF022", "baseline", [k8s("Namespace", "v1", "", "team-a", labels={"toolkit.fluxcd.io/tenant": "team-a", "pod-security.kubernetes.io/enforce": "baseline"})], DEV, True),
+    ("FF023", "default-deny", [k8s("Namespace", "v1", "", "team-a", labels={"toolkit.fluxcd.io/tenant": "team-a"}),
+                               k8s("NetworkPolicy", "networking.k8s.io/v1", "team-a", "default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]})], DEV, False),
+    ("FF023", "policy-selects-some-pods", [k8s("Namespace", "v1", "", "team-a", labels={"toolkit.fluxcd.io/tenant": "team-a"}),
+                                           k8s("NetworkPolicy", "networking.k8s.io/v1", "team-a", "web", {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]})], DEV, True),
+    ("FF024", "quota-with-defaults", [k8s("ResourceQuota", "v1", "team-a", "team-a", {"hard": {"requests.cpu": "2"}}),
+                                      k8s("LimitRange", "v1", "team-a", "defaults", {"limits": [{"type": "Container", "defaultRequest": {"cpu": "100m"}}]})], DEV, False),
+    ("FF024", "quota-without-defaults", [k8s("ResourceQuota", "v1", "team-a", "team-a", {"hard": {"requests.cpu": "2"}})], DEV, True),
+    ("FF025", "secret-marker-key", [k8s("Secret", "v1", "flux-system", "sops-age", stringData=secret_marker("x"))], DEV, False),
+    ("FF025", "public-recipient", [release(values={"sops": {"age": "age1cmq5eswsgpmjazf8l7aceuye6spy0xtzx7lyqgpy5gwlqwkne0qqf3rdea"}})], DEV, False),
+    ("FF025", "age-key-in-values", [release(values={"sops": "AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ"})], DEV, True),
+    ("FF025", "rendered-decryption-secret", rendered(k8s("Secret", "v1", "flux-system", "sops-age",
+                                                         labels={"fluxform.io/purpose": "sops-decryption"})), DEV, True),
+    ("FF026", "verified-oci", [k8s("OCIRepository", SRC, "flux-system", "apps", {"url": "oci://r/a", "verify": {"provider": "cosign"}})], PROD, False),
+    ("FF026", "unverified-oci-in-dev", [k8s("OCIRepository", SRC, "flux-system", "apps", {"url": "oci://r/a"})], DEV, False),
+    ("FF026", "unverified-oci-in-prod", [k8s("OCIRepository", SRC, "flux-system", "apps", {"url": "oci://r/a"})], PROD, True),
 ]
 assert NOTE and SRC  # builders' API constants, imported for readers
 

@@ -24,7 +24,7 @@ from fluxform.spec.model import Spec
 from fluxform.stackrun import capture_stack
 
 GOLDEN = Path(__file__).parent / "golden"
-SECRET_CFG = {"fluxform:slackWebhookUrl": "placeholder"}
+SECRET_CFG = {"fluxform:slackWebhookUrl": "placeholder", "fluxform:sopsAgeKey": "placeholder-age", "fluxform:teamASopsKey": "placeholder-age-a"}
 DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
 FLUX_GROUPS = ("source.toolkit", "kustomize.toolkit", "helm.toolkit", "notification.toolkit")

@@ -21,7 +21,7 @@ from fluxform.program import StackSettings, build
 from fluxform.spec import load_spec
 
 GOLDEN = Path(__file__).parent / "golden"
-SECRET_CFG = {"fluxform:slackWebhookUrl": "placeholder"}
+SECRET_CFG = {"fluxform:slackWebhookUrl": "placeholder", "fluxform:sopsAgeKey": "placeholder-age", "fluxform:teamASopsKey": "placeholder-age-a"}
 GITHUB_ENV = ("GITHUB_TOKEN", "GITHUB_BASE_URL")
 
 

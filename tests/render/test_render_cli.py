@@ -28,7 +28,7 @@ def test_render_then_check_passes_and_a_hand_edit_fails_it(
     out = tmp_path / "fleet"
     args = ["render", "--stack", "dev", "--out", str(out), "--project", str(ROOT)]
     code, stdout, _ = fluxform(capsys, *args)
-    assert code == 0 and stdout.startswith("dev: 1 file(s) from stacks/dev.yaml, 2 change(s)")
+    assert code == 0 and stdout.startswith("dev: 2 file(s) from stacks/dev.yaml, 3 change(s)")
     assert fluxform(capsys, *args, "--check") == (0, f"{out} is up to date\n", "")
     (out / "clusters/dev/kustomization.yaml").write_text("drift\n")
     code, stdout, _ = fluxform(capsys, *args, "--check")
@@ -45,7 +45,8 @@ def test_check_of_an_empty_directory_lists_every_file(
     code, stdout, _ = fluxform(capsys, "render", "--stack", "prod", "--out", str(tmp_path / "none"),
                                "--project", str(ROOT), "--check")
     assert code == 1
-    assert stdout.splitlines()[:2] == ["+ clusters/prod/kustomization.yaml (missing)",
+    assert stdout.splitlines()[:3] == ["+ clusters/prod/.sops.yaml (missing)",
+                                       "+ clusters/prod/kustomization.yaml (missing)",
                                        f"+ {MANIFEST} (missing)"]
     assert not (tmp_path / "none").exists()
 

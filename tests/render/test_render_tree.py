@@ -27,7 +27,8 @@ KUBECTL = shutil.which("kubectl")
 
 def objects(files: dict[str, bytes]) -> list[dict[str, Any]]:
     """The Kubernetes objects of a tree (every file but the kustomization.yaml files)."""
-    docs = [yaml.safe_load(c) for p, c in files.items() if not p.endswith("/kustomization.yaml")]
+    docs = [yaml.safe_load(c) for p, c in files.items()
+            if not p.endswith(("/kustomization.yaml", "/.sops.yaml"))]
     return [d for d in docs if d]
 
 
@@ -56,7 +57,7 @@ def test_layout(stack: str, mode: str) -> None:
     assert spec_for(stack, mode).fleet.path == f"./{root}"
     if mode == "pulumi":
         # Pulumi owns every Flux object: the root Kustomization gets an empty, valid build.
-        assert list(files) == [f"{root}/kustomization.yaml"]
+        assert list(files) == [f"{root}/.sops.yaml", f"{root}/kustomization.yaml"]
         assert yaml.safe_load(files[f"{root}/kustomization.yaml"])["resources"] == []
         return
     spec = spec_for(stack, mode)
@@ -110,6 +111,8 @@ def test_files_have_the_header_and_a_stable_key_order(stack: str, mode: str) -> 
     for rel, content in tree(stack, mode).items():
         text = content.decode()
         assert text.startswith(header(label(stack))), rel
+        if rel.endswith("/.sops.yaml"):
+            continue
         assert "---" not in text and "{" not in text and "&id" not in text, rel  # block style, one doc
         doc = yaml.safe_load(content)
         keys = list(doc)
@@ -140,10 +143,10 @@ def test_a_secret_is_never_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_an_unplaced_kind_is_an_error_not_a_guess(monkeypatch: pytest.MonkeyPatch) -> None:
-    odd = {"apiVersion": "image.toolkit.fluxcd.io/v1beta2", "kind": "ImagePolicy",
+    odd = {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "Bucket",
            "metadata": {"name": "x", "namespace": "flux-system"}, "spec": {}}
     monkeypatch.setattr("fluxform.render.tree.gitops_objects", lambda spec: [odd])
-    with pytest.raises(RenderError, match="no place in the rendered layout for kind ImagePolicy"):
+    with pytest.raises(RenderError, match="no place in the rendered layout for kind Bucket"):
         tree("dev", "git")
 
 

@@ -86,7 +86,7 @@ def test_user_files_survive_and_stale_generated_files_go(fleet: Path) -> None:
     after = snapshot(fleet)
     assert all(after[p] == c for p, c in user.items())
     generated = {p for p, c in after.items() if c is not None and p not in user}
-    assert generated == {"clusters/prod/kustomization.yaml", MANIFEST}
+    assert generated == {"clusters/prod/.sops.yaml", "clusters/prod/kustomization.yaml", MANIFEST}
     assert not (fleet / "clusters/prod/helm").exists()
     assert (fleet / "clusters/prod/layers").is_dir()  # still holds the user's notes
 
@@ -272,5 +272,5 @@ def test_after_a_hard_kill_mid_commit_the_next_render_converges(n: int, tmp_path
     # of both earlier renders, thanks to the journal, and sweeps the stage.
     write_tree(tree("prod", "pulumi"), out)
     assert {p for p, c in snapshot(out).items() if c is not None} == {
-        "README.md", "clusters/prod/kustomization.yaml", MANIFEST}
+        "README.md", "clusters/prod/.sops.yaml", "clusters/prod/kustomization.yaml", MANIFEST}
     assert check_tree(tree("prod", "pulumi"), out) == []

@@ -69,7 +69,8 @@ def test_validate_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Pat
 
 def test_validate_needs_a_file(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_main(capsys, "validate")
-    assert code == 2 and "Missing argument" in err
+    # Usage errors exit 1 like every other bad input (docs/security.md), as one line.
+    assert code == 1 and "Missing argument" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize("case", ["alias-bomb", "invalid-utf8", "python-object-tag"])
