@@ -67,6 +67,7 @@ FORMAT = "fluxform.capture-cache/v1"
 LAYOUT = "v1"
 DEFAULT_MAX_MB = 512
 ENTRIES_PER_BUCKET = 8
+MAX_HEADER_BYTES = 16 * 1024 * 1024  # an entry header longer than this is damaged
 ABSENT = "absent"
 UNSET = "unset"
 CREDENTIAL_NAME = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|(^|_)KEY($|_)|PRIVATE",
@@ -205,6 +206,15 @@ class Recording:
     opened: set[str] = field(default_factory=set)
     env: dict[str, str | None] = field(default_factory=dict)
     whole_env: bool = False
+    credential: str | None = None  # why the capture read a credential (never cached then)
+
+
+def note_credential(reason: str) -> None:
+    """The calling thread's capture is about to read a credential (a kubeconfig file, say):
+    if it is being recorded, it is never stored, so no digest of the credential is written."""
+    rec = _active.get(threading.get_ident())
+    if rec is not None and rec.credential is None:
+        rec.credential = reason
 
 
 _active: dict[int, Recording] = {}
@@ -366,6 +376,8 @@ def inputs_of(rec: Recording, roots: Roots, extra_files: Sequence[str | Path] = 
     """
     if rec.whole_env:
         return "the program read the whole environment"
+    if rec.credential:
+        return rec.credential
     for var, value in sorted(rec.env.items()):
         if value and CREDENTIAL_NAME.search(var):
             return f"the program read the credential-like environment variable {var}"
@@ -450,13 +462,23 @@ class CaptureCache:
             self._warned.add(str(path))
             warn(f"{path}: ignored ({reason})")
 
+    def _bucket_dir(self, bucket: str) -> Path | None:
+        """The bucket's directory, or None (with a warning) when it or the entries directory
+        is a symbolic link: the cache never reads, writes or trims through a link."""
+        directory = self.entries_dir / bucket
+        for part in (self.entries_dir, directory):
+            if part.is_symlink():
+                self._warn_once(part, "a symbolic link inside the cache")
+                return None
+        return directory
+
     def _read(self, path: Path, bucket: str, static: Mapping[str, Any]
               ) -> tuple[dict[str, str], str] | None:
         """(inputs, graph text) of a valid entry, None for an entry of another key (a
         different static part); damaged and foreign entries warn and return None."""
         try:
             with open(path, "rb") as handle:
-                head = handle.readline()
+                head = handle.readline(MAX_HEADER_BYTES)
                 header = json.loads(head)
                 if not isinstance(header, dict) or header.get("format") != FORMAT:
                     self._warn_once(path, "not a fluxform capture cache entry")
@@ -476,7 +498,7 @@ class CaptureCache:
                 if header.get("static") != static:
                     return None
                 body = handle.read()
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, RecursionError) as exc:
             self._warn_once(path, f"unreadable: {type(exc).__name__}")
             return None
         if hashlib.sha256(body).hexdigest() != header.get("graph_sha256"):
@@ -492,7 +514,9 @@ class CaptureCache:
                current: Callable[[str], str]) -> tuple[str, dict[str, str]] | None:
         """The graph text and inputs of an entry of `bucket` with this static key whose every
         recorded input is what `current` says it is now; None on a miss."""
-        directory = self.entries_dir / bucket
+        directory = self._bucket_dir(bucket)
+        if directory is None:
+            return None
         try:
             candidates = sorted(directory.glob("*.json"), key=_mtime, reverse=True)
         except OSError:
@@ -519,6 +543,8 @@ class CaptureCache:
         tmp = ""
         try:
             directory.mkdir(parents=True, exist_ok=True)
+            if self._bucket_dir(bucket) is None:
+                return
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(_canonical(header).encode() + b"\n" + body)
@@ -543,7 +569,8 @@ class CaptureCache:
         files: list[tuple[float, int, Path]] = []
         removed = 0
         try:
-            for path in self.entries_dir.glob("*/*"):
+            buckets = [b for b in self.entries_dir.iterdir() if b.is_dir() and not b.is_symlink()]
+            for path in (p for b in buckets for p in b.iterdir() if not p.is_symlink()):
                 try:
                     st = path.stat()
                 except OSError:

@@ -78,6 +78,11 @@ def build(spec: Spec, settings: StackSettings) -> dict[str, pulumi.Output[str]]:
     if settings.kube_context is not None:
         kube_settings["context"] = settings.kube_context
     else:
+        # A kubeconfig holds credentials: a capture that reads it is never cached (no digest
+        # of the file is written anywhere; fluxform/cache.py).
+        from fluxform.cache import note_credential
+
+        note_credential("the stack reads its kubeconfig file (credentials)")
         with open(str(settings.kubeconfig), encoding="utf-8") as handle:
             kube_settings["kubeconfig"] = pulumi.Output.secret(handle.read())
     kube = KindProvider(KUBERNETES_PROVIDER, spec.cluster.name, kube_settings)
