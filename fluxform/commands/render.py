@@ -21,7 +21,7 @@ def render_stacks(project: str, stacks: list[str]) -> dict[str, tuple[str, dict[
         config = load_stack(root, stack)
         spec = config.load_spec()
         check_spec(spec, config.spec_path)
-        out[stack] = (config.spec_label, render_tree(spec, config.spec_label))
+        out[stack] = (config.spec_label, render_tree(spec, config.spec_label, str(config.spec_path)))
     return out
 
 
