@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,13 @@ from typing import Any
 import pytest
 
 from fluxform.baseline import SECRET_SIG, SIG_KEY
-from fluxform.cli import main
 from fluxform.graph import Graph, is_secret, is_unknown
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
+
+from cli_support import Run as Run
+from cli_support import assert_one_line_error as assert_one_line_error
+from cli_support import fluxform_here
 
 STANDIN_DIR = Path(__file__).resolve().parent / "standin"
 CIPHERTEXT = "v1:AAAAc2VjcmV0LWNpcGhlcnRleHQ="
@@ -169,28 +175,6 @@ def install_standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Standin:
     return standin
 
 
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 def fluxform(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
     """The CLI in this process."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
-
-
-def assert_one_line_error(run: Run, *needles: str) -> None:
-    assert run.code == 1, run
-    assert "Traceback" not in run.err
-    lines = run.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), run.err
-    for needle in needles:
-        assert needle in lines[0], lines[0]
+    return fluxform_here(capsys, *args)

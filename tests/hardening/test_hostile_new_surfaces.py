@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_support import Run, assert_one_line, copy_project, git
+from hardening_support import Run, assert_one_line, copy_project, fluxform_here, git
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "apply"))
 
@@ -25,13 +25,7 @@ from fluxform.stackrun import capture_stack
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
+    return fluxform_here(capsys, *args)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
