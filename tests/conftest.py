@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,3 +27,20 @@ def assert_golden(path: Path, actual: str) -> None:
     if not path.exists():
         pytest.fail(f"golden file {path} is missing (run with FLUXFORM_UPDATE_GOLDEN=1)")
     assert actual == path.read_text(encoding="utf-8"), f"differs from {path}"
+
+
+def calls(run: Callable[[], object]) -> int:
+    """The Python and C function calls `run` makes: a measure of work that, unlike a time,
+    does not depend on the machine's load."""
+    count = [0]
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        if event in ("call", "c_call"):
+            count[0] += 1
+
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return count[0]

@@ -7,10 +7,8 @@ times as many. The bench (bench/run.py) reports the times.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-
 import pytest
+from conftest import calls
 from synthetic import DEPLOY, graph, res
 
 from fluxform.diff import compute_plan
@@ -26,22 +24,6 @@ def deployment(i: int, prefix: str, image: str) -> Resource:
         "spec": {"replicas": 2, "template": {"spec": {"containers": [
             {"name": "app", "image": image, "env": env, "ports": [{"name": "http", "containerPort": 8080}]},
             {"name": "side", "image": "proxy:1"}]}}}})
-
-
-def calls(run: Callable[[], object]) -> int:
-    """The Python and C function calls `run` makes."""
-    count = [0]
-
-    def profile(frame: object, event: str, arg: object) -> None:
-        if event in ("call", "c_call"):
-            count[0] += 1
-
-    sys.setprofile(profile)
-    try:
-        run()
-    finally:
-        sys.setprofile(None)
-    return count[0]
 
 
 def plans(n: int) -> tuple[Graph, Graph]:

@@ -4,10 +4,8 @@ gives the same answer as the shared recursive one (fluxform.cycles) wherever tha
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-
 import pytest
+from conftest import calls
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,23 +21,6 @@ HEAD = ("version: 1\ncluster: {name: c, environment: dev, context: x}\nflux: {ch
 def chain(n: int, close: bool) -> str:
     body = "".join(f"  - {{name: l{i}, path: ./x, depends_on: [l{i + 1}]}}\n" for i in range(n))
     return HEAD + body + f"  - {{name: l{n}, path: ./x{', depends_on: [l0]' if close else ''}}}\n"
-
-
-def calls(run: Callable[[], object]) -> int:
-    """The Python and C function calls `run` makes: a measure of work that, unlike a time,
-    does not depend on the machine's load."""
-    count = [0]
-
-    def profile(frame: object, event: str, arg: object) -> None:
-        if event in ("call", "c_call"):
-            count[0] += 1
-
-    sys.setprofile(profile)
-    try:
-        run()
-    finally:
-        sys.setprofile(None)
-    return count[0]
 
 
 def test_a_chain_of_2000_layers_loads_in_linear_work() -> None:
