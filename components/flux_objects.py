@@ -184,6 +184,26 @@ def helm_repository(name: str, *, url: str, interval: str, namespace: str = FLUX
     return flux_object("HelmRepository", name, namespace, spec)
 
 
+def _release_spec(name: str, placement: Mapping[str, Any], install: Mapping[str, Any], *,
+                  repository: str, chart: str, version: str, interval: str, chart_interval: str,
+                  timeout: str, retries: int) -> dict[str, Any]:
+    """The spec every HelmRelease shares: timing, the chart from a HelmRepository beside it,
+    and install/upgrade remediation; `placement` says where it installs or as whom it runs."""
+    return {
+        "interval": interval,
+        "timeout": timeout,
+        "releaseName": name,
+        **placement,
+        "chart": {"spec": {
+            "chart": chart, "version": version, "interval": chart_interval,
+            "sourceRef": {"kind": "HelmRepository", "name": repository},
+        }},
+        "install": {**install, "remediation": {"retries": retries}},
+        "upgrade": {"remediation": {"retries": retries, "remediateLastFailure": True},
+                    "cleanupOnFail": True},
+    }
+
+
 def helm_release(name: str, *, target_namespace: str, repository: str, chart: str, version: str,
                  interval: str, chart_interval: str, timeout: str, retries: int,
                  values: Mapping[str, Any], depends_on: Iterable[str] = (),
@@ -192,20 +212,11 @@ def helm_release(name: str, *, target_namespace: str, repository: str, chart: st
                  annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A platform HelmRelease. It lives in flux-system beside its HelmRepository (so the
     lockdown flag --no-cross-namespace-refs holds) and installs into `target_namespace`."""
-    spec: dict[str, Any] = {
-        "interval": interval,
-        "timeout": timeout,
-        "releaseName": name,
-        "targetNamespace": target_namespace,
-        "storageNamespace": target_namespace,
-        "chart": {"spec": {
-            "chart": chart, "version": version, "interval": chart_interval,
-            "sourceRef": {"kind": "HelmRepository", "name": repository},
-        }},
-        "install": {"createNamespace": create_namespace, "remediation": {"retries": retries}},
-        "upgrade": {"remediation": {"retries": retries, "remediateLastFailure": True},
-                    "cleanupOnFail": True},
-    }
+    spec = _release_spec(
+        name, {"targetNamespace": target_namespace, "storageNamespace": target_namespace},
+        {"createNamespace": create_namespace}, repository=repository, chart=chart,
+        version=version, interval=interval, chart_interval=chart_interval, timeout=timeout,
+        retries=retries)
     _with(spec, values=dict(values), dependsOn=[{"name": d} for d in depends_on],
           suspend=suspend, serviceAccountName=service_account)
     return flux_object("HelmRelease", name, FLUX_NAMESPACE, spec, annotations)
@@ -218,19 +229,10 @@ def tenant_helm_release(name: str, namespace: str, *, service_account: str, repo
                         annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
     """A tenant's HelmRelease: in the tenant's namespace beside its HelmRepository, installed
     there (no targetNamespace) and run as the tenant's service account."""
-    spec: dict[str, Any] = {
-        "interval": interval,
-        "timeout": timeout,
-        "releaseName": name,
-        "serviceAccountName": service_account,
-        "chart": {"spec": {
-            "chart": chart, "version": version, "interval": chart_interval,
-            "sourceRef": {"kind": "HelmRepository", "name": repository},
-        }},
-        "install": {"remediation": {"retries": retries}},
-        "upgrade": {"remediation": {"retries": retries, "remediateLastFailure": True},
-                    "cleanupOnFail": True},
-    }
+    spec = _release_spec(
+        name, {"serviceAccountName": service_account}, {}, repository=repository, chart=chart,
+        version=version, interval=interval, chart_interval=chart_interval, timeout=timeout,
+        retries=retries)
     _with(spec, values=dict(values), dependsOn=[{"name": d} for d in depends_on], suspend=suspend)
     return flux_object("HelmRelease", name, namespace, spec, annotations)
 
