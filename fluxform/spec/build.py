@@ -60,11 +60,15 @@ def _layer(d: dict[str, Any]) -> model.Layer:
                           **_kustomize(d)})
 
 
+def _release_fields(d: dict[str, Any]) -> dict[str, Any]:
+    """A release mapping as the model's fields (values as canonical JSON, tuples for lists)."""
+    return {**{k: v for k, v in d.items() if k != "values"},
+            "values_json": canonical_json(d["values"]), "depends_on": tuple(d["depends_on"]),
+            "annotations": _pairs(d["annotations"])}
+
+
 def _release(d: dict[str, Any]) -> model.HelmRelease:
-    fields = {k: v for k, v in d.items() if k != "values"}
-    return model.HelmRelease(**{**fields, "values_json": canonical_json(d["values"]),
-                                "depends_on": tuple(d["depends_on"]),
-                                "annotations": _pairs(d["annotations"])})
+    return model.HelmRelease(**_release_fields(d))
 
 
 def _tenant_source(d: dict[str, Any]) -> model.TenantSource:
@@ -87,12 +91,8 @@ def _tenant(d: dict[str, Any]) -> model.Tenant:
         "limit_range": model.LimitRange(default_request=_pairs(limits["default_request"]),
                                         default=_pairs(limits["default"])),
         "helm_repositories": tuple(model.TenantHelmRepository(**r) for r in helm["repositories"]),
-        "helm_releases": tuple(
-            model.TenantHelmRelease(**{
-                **{k: v for k, v in r.items() if k != "values"},
-                "values_json": canonical_json(r["values"]), "depends_on": tuple(r["depends_on"]),
-                "annotations": _pairs(r["annotations"])})
-            for r in helm["releases"]),
+        "helm_releases": tuple(model.TenantHelmRelease(**_release_fields(r))
+                               for r in helm["releases"]),
     })
 
 

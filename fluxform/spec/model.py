@@ -213,14 +213,13 @@ class HelmRepository:
         return self.url.startswith("oci://")
 
 
-@dataclass(frozen=True)
-class HelmRelease:
+@dataclass(frozen=True, kw_only=True)
+class _Release:
+    """What every HelmRelease of a spec says, the platform's and a tenant's."""
+
     name: str
-    namespace: str
-    """Namespace the release installs into (targetNamespace); the HelmRelease object itself
-    lives in flux-system beside its HelmRepository."""
     repository: str
-    """Name of a HelmRepository in this spec."""
+    """Name of a HelmRepository beside it (the spec's, or the tenant's own)."""
     chart: str
     version: str
     interval: str = "10m"
@@ -231,8 +230,7 @@ class HelmRelease:
     values_json: str = "{}"
     """Helm values as canonical JSON (sorted keys), so the dataclass stays frozen and hashable."""
     depends_on: tuple[str, ...] = ()
-    """Names of other HelmReleases in this spec."""
-    create_namespace: bool = True
+    """Names of other HelmReleases beside it."""
     suspend: bool = False
     annotations: tuple[tuple[str, str], ...] = ()
 
@@ -240,6 +238,14 @@ class HelmRelease:
     def values(self) -> dict[str, object]:
         parsed: dict[str, object] = json.loads(self.values_json)
         return parsed
+
+
+@dataclass(frozen=True, kw_only=True)
+class HelmRelease(_Release):
+    namespace: str
+    """Namespace the release installs into (targetNamespace); the HelmRelease object itself
+    lives in flux-system beside its HelmRepository."""
+    create_namespace: bool = True
 
 
 @dataclass(frozen=True)
@@ -353,25 +359,9 @@ class TenantHelmRepository:
     secret_ref: str | None = None
 
 
-@dataclass(frozen=True)
-class TenantHelmRelease:
-    name: str
-    repository: str
-    chart: str
-    version: str
-    interval: str = "10m"
-    chart_interval: str = "1h"
-    timeout: str = "5m"
-    retries: int = 3
-    values_json: str = "{}"
-    depends_on: tuple[str, ...] = ()
-    suspend: bool = False
-    annotations: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def values(self) -> dict[str, object]:
-        parsed: dict[str, object] = json.loads(self.values_json)
-        return parsed
+@dataclass(frozen=True, kw_only=True)
+class TenantHelmRelease(_Release):
+    """A tenant's own HelmRelease: in the tenant's namespace, run as its service account."""
 
 
 @dataclass(frozen=True)
