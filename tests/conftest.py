@@ -29,6 +29,20 @@ def assert_golden(path: Path, actual: str) -> None:
     assert actual == path.read_text(encoding="utf-8"), f"differs from {path}"
 
 
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The `fluxform` console script in this process: (exit code, stdout, stderr). Exit codes
+    as a process would have them (None is 0, a message is 1)."""
+    from fluxform.cli import main
+
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 def calls(run: Callable[[], object]) -> int:
     """The Python and C function calls `run` makes: a measure of work that, unlike a time,
     does not depend on the machine's load."""

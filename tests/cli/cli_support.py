@@ -10,9 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-
-from fluxform.cli import main
+from conftest import ROOT, run_cli
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
@@ -35,13 +33,7 @@ def fluxform(*args: str, cwd: Path = ROOT) -> Run:
 
 def fluxform_here(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
     """The CLI in this process (fast: the SDK is imported once); pass --project."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return Run(code, captured.out, captured.err)
+    return Run(*run_cli(capsys, *args))
 
 
 def assert_one_line_error(run: Run, *needles: str) -> None:

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 
 import fluxform.project
-from fluxform.cli import main
 from fluxform.project import StackConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,13 +34,8 @@ def canaries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+    code, out, err = run_cli(capsys, *args)
+    return code, out + err
 
 
 def test_no_age_key_in_any_output(tmp_path: Path, capsys: pytest.CaptureFixture[str], canaries: None) -> None:

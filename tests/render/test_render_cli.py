@@ -6,21 +6,10 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from conftest import run_cli as fluxform
 from render_cases import copy_project, snapshot
 
-from fluxform.cli import main
 from fluxform.render import MANIFEST
-
-
-def fluxform(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Run the console script in-process: (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_render_then_check_passes_and_a_hand_edit_fails_it(

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import ROOT
+from conftest import run_cli as run
 
 from fluxform import manifests
 from fluxform.cli import main
@@ -24,16 +25,6 @@ from fluxform.spec import load_spec
 
 EXAMPLE = ROOT / "examples" / "multi-tenancy"
 KYVERNO = Path(__file__).parent / "kyverno"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_validate_reads_both_overlays(capsys: pytest.CaptureFixture[str]) -> None:
