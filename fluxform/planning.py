@@ -118,11 +118,7 @@ def make_plan(opts: PlanOptions, stack: str, status: dict[str, str] | None = Non
     # A bad spec fails here with FILE:LINE, before any capture. A program that is not
     # fluxform's (no fluxform:spec in its config) is planned without the policy rules.
     with checks.recording():
-        spec = config.load_spec() if checks.checked and checks.findings is None else None
-        if spec is not None:  # every Flux object against the pinned Flux's CRDs, before capture
-            from fluxform.crds import check_spec
-
-            check_spec(spec, config.spec_path)
+        spec = config.load_checked_spec() if checks.checked and checks.findings is None else None
 
     export: dict[str, Any] | None = None  # the backend's export, with --state-from-stack
 

@@ -74,6 +74,15 @@ class StackConfig:
 
         return load_spec(self.spec_path, display=self.spec_label)
 
+    def load_checked_spec(self) -> Spec:
+        """The spec, with every Flux object it makes checked against the CRDs of the Flux
+        its pinned chart installs (one line per problem), before anything is captured."""
+        from fluxform.crds import check_spec
+
+        spec = self.load_spec()
+        check_spec(spec, self.spec_path)
+        return spec
+
 
 def placeholder(ciphertext: str) -> str:
     """The stand-in value of a `secure:` config value: deterministic, and no secret in it."""

@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from fluxform.crds import check_spec
 from fluxform.project import find_project, list_stacks, load_stack
 from fluxform.render import check_tree, render_tree, write_tree
 
@@ -19,8 +18,7 @@ def render_stacks(project: str, stacks: list[str]) -> dict[str, tuple[str, dict[
     out: dict[str, tuple[str, dict[str, bytes]]] = {}
     for stack in stacks:
         config = load_stack(root, stack)
-        spec = config.load_spec()
-        check_spec(spec, config.spec_path)
+        spec = config.load_checked_spec()
         out[stack] = (config.spec_label, render_tree(spec, config.spec_label, str(config.spec_path)))
     return out
 
