@@ -80,7 +80,7 @@ class Progress:
         self._show_status()
 
     def __call__(self, event: Any) -> None:
-        from fluxform.savedplan import ignored
+        from fluxform.applycheck import ignored
 
         if event.kind in ("pre", "outputs", "failed") and (event.op in ("same", "read", "")
                                                             or ignored(event.urn, event.type)):
@@ -186,7 +186,7 @@ def verify_state(reviewed: Any, stack: str, export: dict[str, Any], state: Any, 
 def run(root: Path, stack: str, plan_file: str | None, *, auto_approve: bool, color: bool,
         echo: Callable[[str], None], tty: bool) -> int:
     """The whole apply; returns the exit code. Refusals raise FluxformError (one line)."""
-    from fluxform import savedplan
+    from fluxform import applycheck, savedplan
     from fluxform.diff import compute_plan
     from fluxform.engine import PulumiCli
     from fluxform.policy import check_stack
@@ -240,8 +240,8 @@ def run(root: Path, stack: str, plan_file: str | None, *, auto_approve: bool, co
     with tempfile.TemporaryDirectory(prefix="fluxform-apply-") as tmp:
         plan_path = Path(tmp) / "update-plan.json"
         engine_plan = cli.preview_plan(config.stack, plan_path)
-        engine_ops = savedplan.engine_plan_ops(engine_plan)
-        mismatch = savedplan.compare_ops(planned, engine_ops,
+        engine_ops = applycheck.engine_plan_ops(engine_plan)
+        mismatch = applycheck.compare_ops(planned, engine_ops,
                                          what="the engine would",
                                          secret_only=reviewed.secret_only)
         if mismatch:
@@ -263,15 +263,15 @@ def run(root: Path, stack: str, plan_file: str | None, *, auto_approve: bool, co
                             f"it; see `fluxform plan --stack {config.stack} --state-from-stack`)")
     after_export = cli.export(config.stack)
     after = savedplan.state_from_export(after_export, label)
-    check = savedplan.post_apply_check(reviewed, result.events, state, after, desired)
+    check = applycheck.post_apply_check(reviewed, result.events, state, after, desired)
     return summary(echo, planned, result.events, check)
 
 
 def summary(echo: Callable[[str], None], planned: dict[str, Op], events: list[Any],
             check: Any) -> int:
-    from fluxform import savedplan
+    from fluxform import applycheck
 
-    applied = savedplan.event_ops(events)
+    applied = applycheck.event_ops(events)
     counts = {op: sum(1 for v in applied.values() if v == op)
               for op in (Op.CREATE, Op.UPDATE, Op.REPLACE, Op.DELETE)}
     echo(f"\nApply complete: {counts[Op.CREATE]} created, {counts[Op.UPDATE]} updated, "

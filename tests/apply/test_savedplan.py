@@ -8,19 +8,12 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fluxform import savedplan
+from fluxform import applycheck
+from fluxform.applycheck import compare_ops, engine_plan_ops, event_ops, residual
 from fluxform.engine import Event, _event, classify, parse_version
 from fluxform.graph import Graph, Resource, secret_marker, walk
 from fluxform.plan import Op
-from fluxform.savedplan import (
-    Reviewed,
-    compare_ops,
-    engine_plan_ops,
-    event_ops,
-    graph_digest,
-    residual,
-    strip_fingerprints,
-)
+from fluxform.savedplan import Reviewed, graph_digest, strip_fingerprints
 
 URN = "urn:pulumi:dev::p::pulumi:pulumi:Stack$test:index:Thing::"
 STACK = "urn:pulumi:dev::p::pulumi:pulumi:Stack::p-dev"
@@ -124,16 +117,16 @@ def test_untouched_resources_must_stay_as_they_were() -> None:
     before = graph(a={"x": 1, "s": secret_marker("c1")}, b={"y": 1})
     after = graph(a={"x": 1, "s": secret_marker("c2")}, b={"y": 3})  # a: only re-encrypted
     r = reviewed(a="no-op", b="no-op")
-    assert savedplan.untouched(r, before, after) == ["test:index:Thing b: changed, but the plan left it unchanged"]
-    assert savedplan.untouched(reviewed(b="update"), before, after) == []
+    assert applycheck.untouched(r, before, after) == ["test:index:Thing b: changed, but the plan left it unchanged"]
+    assert applycheck.untouched(reviewed(b="update"), before, after) == []
 
 
 def test_post_apply_check_passes_a_faithful_apply() -> None:
     before, desired = graph(a={"x": 1}, b={"y": 1}), graph(a={"x": 2}, b={"y": 1})
     events = [Event("outputs", op="update", urn=URN + "a", type="test:index:Thing")]
-    check = savedplan.post_apply_check(reviewed(a="update", b="no-op"), events, before, desired, desired)
+    check = applycheck.post_apply_check(reviewed(a="update", b="no-op"), events, before, desired, desired)
     assert check.as_planned
-    check = savedplan.post_apply_check(reviewed(a="update", b="no-op"), [], before, before, desired)
+    check = applycheck.post_apply_check(reviewed(a="update", b="no-op"), [], before, before, desired)
     assert check.operations == ["test:index:Thing a: reviewed update, applied no-op"]
     assert check.state == ["test:index:Thing a: differs from the plan at x"]
 
