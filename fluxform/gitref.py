@@ -206,7 +206,7 @@ def capture_at_ref(project_dir: Path, stack: str, ref: str) -> tuple[Graph | Non
         commit = resolve_commit(top, ref)
     rel = project_dir.relative_to(top)
     label = f"git {ref} ({commit[:12]})"
-    from fluxform.baseline import parse_graph  # baseline imports this module
+    from fluxform.graphfile import parse_graph
 
     use = _BASE_CACHE.get()
     if use is not None:

@@ -54,7 +54,7 @@ MAX_BYTES = 256 * 1024 * 1024
 """Largest reviewed-plan file read (a plan of 10,000 resources is far smaller)."""
 MAX_DEPTH = 100
 """Deepest nesting of a reviewed-plan file: a plan's field values nest as the graph's do (at
-most fluxform.baseline.MAX_DEPTH, 64 levels), under a few levels of the plan's own."""
+most fluxform.graphfile.MAX_DEPTH, 64 levels), under a few levels of the plan's own."""
 STRIPPED_SECRET = {MARKER_KEY: "secret"}
 
 
@@ -119,9 +119,9 @@ def pending_operations(export: Mapping[str, Any]) -> int:
 
 
 def state_from_export(export: Mapping[str, Any], label: str) -> Graph:
-    """An export already in memory as a Graph, read by fluxform.baseline.load_state itself
+    """An export already in memory as a Graph, read by fluxform.statefile.load_state itself
     (through a private temporary file, so exports and files are read by the same code)."""
-    from fluxform.baseline import load_state
+    from fluxform.statefile import load_state
 
     with tempfile.TemporaryDirectory(prefix="fluxform-export-") as tmp:
         path = os.path.join(tmp, "export.json")

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from fluxform.baseline import SECRET_SIG, SIG_KEY
 from fluxform.graph import Graph, is_secret, is_unknown
+from fluxform.statefile import SECRET_SIG, SIG_KEY
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "cli"))
 

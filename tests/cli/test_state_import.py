@@ -9,9 +9,9 @@ import pytest
 from cli_support import assert_one_line_error, fluxform_here
 from conftest import ROOT
 
-from fluxform.baseline import load_state
 from fluxform.errors import PlanError
 from fluxform.graph import is_secret
+from fluxform.statefile import load_state
 
 EXPORT = Path(__file__).parent / "state-export.json"
 K8S = "urn:pulumi:dev::fluxform::pulumi:pulumi:Stack$pulumi:providers:kubernetes::dev-kind"

@@ -14,9 +14,10 @@ import pytest
 from conftest import ROOT
 from hardening_support import assert_one_line, fluxform_here, stand_in_project
 
-from fluxform.baseline import GRAPH_SCHEMA, MAX_URN_LIST, load_saved, load_state, parse_graph
 from fluxform.errors import PlanError
 from fluxform.graph import FORMAT
+from fluxform.graphfile import GRAPH_SCHEMA, MAX_URN_LIST, load_saved, parse_graph
+from fluxform.statefile import load_state
 
 CANARY = "CANARY-tampered-baseline-5e1a"
 PROGRAM = "import pulumi_kubernetes as k8s\nk8s.core.v1.Namespace('ns', metadata={'name': 'a'})\n"

@@ -14,11 +14,11 @@ from typing import Any
 
 from scenarios import base, graph_of
 
-from fluxform.baseline import load_state
 from fluxform.diff import compute_plan
 from fluxform.graph import UNKNOWN, Graph, Resource, is_marker, secret_marker
 from fluxform.plan import Op, Plan
 from fluxform.report import render
+from fluxform.statefile import load_state
 
 S = "urn:pulumi:dev::fluxform::"
 K8S_P = S + "pulumi:providers:kubernetes::dev"
