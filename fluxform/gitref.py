@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import fluxform
 from fluxform.errors import ConfigError, PlanError, printable
 from fluxform.graph import Graph
+from fluxform.graphfile import parse_graph
 from fluxform.project import list_stacks
 
 if TYPE_CHECKING:
@@ -206,7 +207,6 @@ def capture_at_ref(project_dir: Path, stack: str, ref: str) -> tuple[Graph | Non
         commit = resolve_commit(top, ref)
     rel = project_dir.relative_to(top)
     label = f"git {ref} ({commit[:12]})"
-    from fluxform.graphfile import parse_graph
 
     use = _BASE_CACHE.get()
     if use is not None:
