@@ -196,7 +196,7 @@ def _merge(base: Any, bo: Origin, over: Any, oo: Origin, path: Path, out: dict[P
                                   "remove this entry")
             result[key] = _record(item, (oo[0], (*oo[1], key)), (*path, key), out)
         return result
-    if _named(base) and isinstance(over, list) and all(isinstance(i, dict) and "name" in i for i in over):
+    if _named(base) and _named(over):  # a name that is not a string is the validator's to refuse
         return _merge_named(base, bo, over, oo, path, out)
     return _record(over, oo, path, out)
 
