@@ -84,7 +84,9 @@ class FluxBootstrapArgs(TypedDict):
     """Rotation marker of the fleet deploy key: change it to rotate the key (docs/rotation.md;
     the Secret `flux-system` is switched in place, the old GitHub key deleted last)."""
     root_objects: Sequence[dict[str, Any]]
-    """The root GitRepository and Kustomization (fluxform.manifests.bootstrap_objects)."""
+    """The root source and Kustomization (fluxform.manifests.bootstrap_objects). A root
+    GitRepository gets the fleet deploy key and its Secret `flux-system`; a root OCIRepository
+    (an OCI fleet) neither, and the `fleet_*`/`deploy_key_*` arguments are then unused."""
     cluster_vars: NotRequired[Mapping[str, pulumi.Input[str]] | None]
     """Variables for the ConfigMap `cluster-vars` in flux-system (none when None). Never
     secrets: a ConfigMap is readable by anyone who can read the namespace."""
@@ -95,7 +97,8 @@ class FluxBootstrapArgs(TypedDict):
 
 
 class FluxBootstrap(pulumi.ComponentResource):
-    """Outputs: `namespace`, `release_name`, `fleet_public_key`."""
+    """Outputs: `namespace`, `release_name`, `fleet_public_key` (empty for an OCI fleet: there
+    is no deploy key)."""
 
     def __init__(self, name: str, args: FluxBootstrapArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -128,20 +131,27 @@ class FluxBootstrap(pulumi.ComponentResource):
         age_key = args.get("sops_age_key")
         if age_key is not None:
             decryption_secret(f"{name}-sops-age", FLUX_NAMESPACE, SOPS_SECRET, age_key, in_ns)
-        key = DeployKey(
-            f"{name}-fleet-key",
-            {"repository": args["fleet_repository"], "namespace": FLUX_NAMESPACE,
-             "secret_name": "flux-system",
-             "title": f"fluxform {args['cluster_name']} {args['fleet_path']}",
-             "algorithm": args["deploy_key_algorithm"], "rotation": args["deploy_key_rotation"],
-             "read_only": not args["fleet_writable"]},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
-        )
-        self.root = [register(self, name, obj, [release, key.secret])
-                     for obj in args["root_objects"]]
+        # Only what the fleet source needs: a GitRepository reads the deploy key's Secret; an
+        # OCIRepository (an OCI fleet) pulls anonymously, with a Secret managed outside
+        # fluxform or with the cloud's workload identity, so no key and no Secret exist.
+        git_root = any(obj["kind"] == "GitRepository" for obj in args["root_objects"])
+        after: list[pulumi.Resource] = [release]
+        self.fleet_public_key: pulumi.Output[str] = pulumi.Output.from_input("")
+        if git_root:
+            key = DeployKey(
+                f"{name}-fleet-key",
+                {"repository": args["fleet_repository"], "namespace": FLUX_NAMESPACE,
+                 "secret_name": "flux-system",
+                 "title": f"fluxform {args['cluster_name']} {args['fleet_path']}",
+                 "algorithm": args["deploy_key_algorithm"], "rotation": args["deploy_key_rotation"],
+                 "read_only": not args["fleet_writable"]},
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[ns]),
+            )
+            after.append(key.secret)
+            self.fleet_public_key = key.public_key
+        self.root = [register(self, name, obj, after) for obj in args["root_objects"]]
         self.namespace = ns.output("metadata")["name"]
         self.release_name = release.output("name")
-        self.fleet_public_key = key.public_key
         self.register_outputs({"namespace": self.namespace, "release_name": self.release_name,
                                "fleet_public_key": self.fleet_public_key})
 

@@ -66,14 +66,21 @@ def oci_repository(name: str, namespace: str, *, url: str, interval: str, timeou
                    tag: str | None = None, semver: str | None = None, digest: str | None = None,
                    secret_name: str | None = None, verify_provider: str | None = None,
                    verify_secret: str | None = None,
-                   verify_identities: Iterable[tuple[str, str]] = ()) -> dict[str, Any]:
+                   verify_identities: Iterable[tuple[str, str]] = (), provider: str = "generic",
+                   layer_media_type: str | None = None) -> dict[str, Any]:
     """An OCIRepository pinned by tag, semver or digest; `verify_provider` (cosign, notation)
     turns on signature verification with the keys in `verify_secret` or, for keyless cosign,
-    against the OIDC (issuer, subject) identities."""
+    against the OIDC (issuer, subject) identities. `provider` other than generic authenticates
+    with the cloud's workload identity; `layer_media_type` selects that layer and keeps it as
+    it is (operation copy: a Helm chart's tarball, for a HelmRelease's chartRef)."""
     ref = _with({}, tag=tag, semver=semver, digest=digest)
     spec: dict[str, Any] = {"url": url, "ref": ref, "interval": interval, "timeout": timeout}
     if secret_name:
         spec["secretRef"] = {"name": secret_name}
+    if provider != "generic":
+        spec["provider"] = provider
+    if layer_media_type:
+        spec["layerSelector"] = {"mediaType": layer_media_type, "operation": "copy"}
     if verify_provider:
         verify: dict[str, Any] = {"provider": verify_provider}
         if verify_secret:
@@ -153,11 +160,16 @@ def image_update_automation(name: str, *, source: str, interval: str, checkout_b
                             namespace: str = FLUX_NAMESPACE) -> dict[str, Any]:
     """An ImageUpdateAutomation on a GitRepository: checks out `checkout_branch`, commits as the
     author (signed with the key in `signing_key_secret`) and pushes to `push_branch` (default:
-    the checked-out branch)."""
+    the checked-out branch).
+
+    `signingKey.type` is written only for `ssh`: an OpenPGP key (`git.asc` in the Secret) is
+    what a signingKey without type means, and the image-automation-controller of the pinned
+    Flux (v1.0/v1.1; the vendored CRDs) has no `type` field at all (it came in v1.2)."""
     commit: dict[str, Any] = _with({"author": {"name": author_name, "email": author_email}},
                                    messageTemplate=message_template)
     if signing_key_secret:
-        commit["signingKey"] = {"secretRef": {"name": signing_key_secret}, "type": signing_key_type}
+        commit["signingKey"] = _with({"secretRef": {"name": signing_key_secret}},
+                                     type=signing_key_type if signing_key_type != "gpg" else None)
     git: dict[str, Any] = {"checkout": {"ref": {"branch": checkout_branch}}, "commit": commit}
     if push_branch:
         git["push"] = {"branch": push_branch}
@@ -186,18 +198,23 @@ def helm_repository(name: str, *, url: str, interval: str, namespace: str = FLUX
 
 def _release_spec(name: str, placement: Mapping[str, Any], install: Mapping[str, Any], *,
                   repository: str, chart: str, version: str, interval: str, chart_interval: str,
-                  timeout: str, retries: int) -> dict[str, Any]:
-    """The spec every HelmRelease shares: timing, the chart from a HelmRepository beside it,
-    and install/upgrade remediation; `placement` says where it installs or as whom it runs."""
+                  timeout: str, retries: int, chart_ref: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The spec every HelmRelease shares: timing, the chart from a HelmRepository beside it
+    (or, with `chart_ref` (name, namespace), from that OCIRepository: spec.chartRef, which
+    carries the version in its ref), and install/upgrade remediation; `placement` says where
+    it installs or as whom it runs."""
+    source: dict[str, Any] = {"chart": {"spec": {
+        "chart": chart, "version": version, "interval": chart_interval,
+        "sourceRef": {"kind": "HelmRepository", "name": repository},
+    }}}
+    if chart_ref is not None:
+        source = {"chartRef": {"kind": "OCIRepository", "name": chart_ref[0], "namespace": chart_ref[1]}}
     return {
         "interval": interval,
         "timeout": timeout,
         "releaseName": name,
         **placement,
-        "chart": {"spec": {
-            "chart": chart, "version": version, "interval": chart_interval,
-            "sourceRef": {"kind": "HelmRepository", "name": repository},
-        }},
+        **source,
         "install": {**install, "remediation": {"retries": retries}},
         "upgrade": {"remediation": {"retries": retries, "remediateLastFailure": True},
                     "cleanupOnFail": True},
@@ -209,14 +226,16 @@ def helm_release(name: str, *, target_namespace: str, repository: str, chart: st
                  values: Mapping[str, Any], depends_on: Iterable[str] = (),
                  create_namespace: bool = True, suspend: bool = False,
                  service_account: str | None = None,
-                 annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+                 annotations: Mapping[str, str] | None = None,
+                 chart_ref: bool = False) -> dict[str, Any]:
     """A platform HelmRelease. It lives in flux-system beside its HelmRepository (so the
-    lockdown flag --no-cross-namespace-refs holds) and installs into `target_namespace`."""
+    lockdown flag --no-cross-namespace-refs holds) and installs into `target_namespace`.
+    With `chart_ref` its chart is the OCIRepository of its own name beside it."""
     spec = _release_spec(
         name, {"targetNamespace": target_namespace, "storageNamespace": target_namespace},
         {"createNamespace": create_namespace}, repository=repository, chart=chart,
         version=version, interval=interval, chart_interval=chart_interval, timeout=timeout,
-        retries=retries)
+        retries=retries, chart_ref=(name, FLUX_NAMESPACE) if chart_ref else None)
     _with(spec, values=dict(values), dependsOn=[{"name": d} for d in depends_on],
           suspend=suspend, serviceAccountName=service_account)
     return flux_object("HelmRelease", name, FLUX_NAMESPACE, spec, annotations)
@@ -226,13 +245,15 @@ def tenant_helm_release(name: str, namespace: str, *, service_account: str, repo
                         chart: str, version: str, interval: str, chart_interval: str, timeout: str,
                         retries: int, values: Mapping[str, Any], depends_on: Iterable[str] = (),
                         suspend: bool = False,
-                        annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """A tenant's HelmRelease: in the tenant's namespace beside its HelmRepository, installed
-    there (no targetNamespace) and run as the tenant's service account."""
+                        annotations: Mapping[str, str] | None = None,
+                        chart_ref: bool = False) -> dict[str, Any]:
+    """A tenant's HelmRelease: in the tenant's namespace beside its HelmRepository (or, with
+    `chart_ref`, the OCIRepository of its own name: the reference stays in the namespace),
+    installed there (no targetNamespace) and run as the tenant's service account."""
     spec = _release_spec(
         name, {"serviceAccountName": service_account}, {}, repository=repository, chart=chart,
         version=version, interval=interval, chart_interval=chart_interval, timeout=timeout,
-        retries=retries)
+        retries=retries, chart_ref=(name, namespace) if chart_ref else None)
     _with(spec, values=dict(values), dependsOn=[{"name": d} for d in depends_on], suspend=suspend)
     return flux_object("HelmRelease", name, namespace, spec, annotations)
 

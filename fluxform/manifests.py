@@ -14,11 +14,15 @@ from fluxform.spec.model import (
     FLUX_NAMESPACE,
     GitSource,
     HealthCheck,
+    HelmRelease,
+    HelmRepository,
     Layer,
     OciSource,
     Patch,
     Spec,
     Tenant,
+    TenantHelmRelease,
+    TenantHelmRepository,
     TenantSource,
 )
 from fluxform.spec.model import TENANT_SECRET as TENANT_SECRET
@@ -127,7 +131,37 @@ def oci_source(name: str, namespace: str, src: OciSource) -> dict[str, Any]:
         semver=src.semver, digest=src.digest, secret_name=src.secret_ref,
         verify_provider=src.verify_provider if src.verify_signatures else None,
         verify_secret=src.verify_secret,
-        verify_identities=[(i.issuer, i.subject) for i in src.verify_identities])
+        verify_identities=[(i.issuer, i.subject) for i in src.verify_identities],
+        provider=src.provider)
+
+
+HELM_CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+"""The media type of a Helm chart's layer in an OCI artifact (what `helm push` writes)."""
+
+
+def chart_ref_ref(version: str) -> tuple[str | None, str | None]:
+    """(tag, semver) of a chart_ref release's OCIRepository ref: an exact version is the tag
+    it was pushed as, anything else a semver range (as helm-controller reads a HelmRepository
+    chart's version). A digest, when given, pins the artifact whatever these say."""
+    from fluxform.policy.versions import EXACT
+
+    exact = EXACT.match(version) is not None
+    return (version, None) if exact else (None, version)
+
+
+def chart_source(release: HelmRelease | TenantHelmRelease, namespace: str,
+                 repo: HelmRepository | TenantHelmRepository) -> dict[str, Any]:
+    """The OCIRepository a chart_ref release takes its chart from: named after the release,
+    beside it, `<repository url>/<chart>`, the chart layer kept as it is (operation copy)."""
+    return fo.oci_repository(
+        release.name, namespace, url=f"{repo.url.rstrip('/')}/{release.chart}",
+        interval=release.chart_interval, tag=chart_ref_ref(release.version)[0],
+        semver=chart_ref_ref(release.version)[1], digest=release.digest,
+        secret_name=getattr(repo, "secret_ref", None),
+        verify_provider=repo.verify_provider if repo.verify_signatures else None,
+        verify_secret=repo.verify_secret,
+        verify_identities=[(i.issuer, i.subject) for i in repo.verify_identities],
+        provider=repo.provider, layer_media_type=HELM_CHART_LAYER)
 
 
 KIND_RANK = {k: i for i, k in enumerate([
@@ -156,11 +190,16 @@ def source_repository(name: str, namespace: str, src: GitSource, secret: str) ->
 
 
 def bootstrap_objects(spec: Spec) -> list[dict[str, Any]]:
-    """The root GitRepository and Kustomization in flux-system (always owned by Pulumi)."""
+    """The root source (the GitRepository, or for an OCI fleet the OCIRepository) and the root
+    Kustomization in flux-system (always owned by Pulumi)."""
     sync = spec.sync
+    fleet = spec.fleet
+    root = (oci_source(ROOT_NAME, FLUX_NAMESPACE, fleet.oci) if fleet.oci is not None
+            else source_repository(ROOT_NAME, FLUX_NAMESPACE, fleet, FLEET_SECRET))
     return [
-        source_repository(ROOT_NAME, FLUX_NAMESPACE, spec.fleet, FLEET_SECRET),
-        fo.kustomization(ROOT_NAME, FLUX_NAMESPACE, source=ROOT_NAME, path=spec.fleet.path,
+        root,
+        fo.kustomization(ROOT_NAME, FLUX_NAMESPACE, source=ROOT_NAME, source_kind=fleet.kind,
+                         path=spec.fleet.path,
                          interval=sync.interval, retry_interval=sync.retry_interval,
                          timeout=sync.timeout, wait=sync.wait, prune=True,
                          service_account=platform_account(spec, "Kustomization")),
@@ -188,12 +227,17 @@ def tenant_objects(spec: Spec, tenant: Tenant) -> list[dict[str, Any]]:
     ns, account = tenant.namespace, tenant.service_account
     objs = [tenant_source(tenant.name, ns, tenant.source)]
     objs += [fo.helm_repository(r.name, url=r.url, interval=r.interval, namespace=ns,
-                                secret_name=r.secret_ref) for r in tenant.helm_repositories]
+                                secret_name=r.secret_ref)
+             for r in tenant.helm_repositories if not r.chart_ref]
+    repos = {r.name: r for r in tenant.helm_repositories}
+    objs += [chart_source(r, ns, repos[r.repository]) for r in tenant.helm_releases
+             if repos[r.repository].chart_ref]
     objs += [fo.tenant_helm_release(
         r.name, ns, service_account=account, repository=r.repository, chart=r.chart,
         version=r.version, interval=r.interval, chart_interval=r.chart_interval, timeout=r.timeout,
         retries=r.retries, values=r.values, depends_on=r.depends_on, suspend=r.suspend,
-        annotations=dict(r.annotations)) for r in tenant.helm_releases]
+        annotations=dict(r.annotations), chart_ref=repos[r.repository].chart_ref)
+        for r in tenant.helm_releases]
     objs.append(fo.kustomization(
         tenant.name, ns, source=tenant.name, source_kind=tenant.source.kind,
         path=tenant.source.path, interval=tenant.interval, retry_interval=tenant.retry_interval,
@@ -230,7 +274,7 @@ def layer_objects(spec: Spec) -> list[dict[str, Any]]:
         fo.kustomization(
             layer.name, FLUX_NAMESPACE, path=layer.path, interval=layer.interval,
             source=layer.name if layer.source is not None else ROOT_NAME,
-            source_kind="OCIRepository" if layer.source is not None else "GitRepository",
+            source_kind="OCIRepository" if layer.source is not None else spec.fleet.kind,
             retry_interval=layer.retry_interval, timeout=layer.timeout, prune=layer.prune,
             wait=layer.wait, suspend=layer.suspend,
             depends_on=[(d, None) for d in layer.depends_on], annotations=dict(layer.annotations),
@@ -243,8 +287,13 @@ def layer_objects(spec: Spec) -> list[dict[str, Any]]:
 
 
 def helm_objects(spec: Spec) -> list[dict[str, Any]]:
+    """HelmRepositories and HelmReleases; a release from a chart_ref repository gets its own
+    OCIRepository instead (and the repository no HelmRepository)."""
     repos = [fo.helm_repository(r.name, url=r.url, interval=r.interval)
-             for r in spec.helm_repositories]
+             for r in spec.helm_repositories if not r.chart_ref]
+    by_name = {r.name: r for r in spec.helm_repositories}
+    repos += [chart_source(r, FLUX_NAMESPACE, by_name[r.repository]) for r in spec.helm_releases
+              if by_name[r.repository].chart_ref]
     releases = [
         fo.helm_release(
             r.name, target_namespace=r.namespace, repository=r.repository, chart=r.chart,
@@ -252,6 +301,7 @@ def helm_objects(spec: Spec) -> list[dict[str, Any]]:
             timeout=r.timeout, retries=r.retries, values=r.values, depends_on=r.depends_on,
             create_namespace=r.create_namespace, suspend=r.suspend,
             service_account=platform_account(spec, "HelmRelease"), annotations=dict(r.annotations),
+            chart_ref=by_name[r.repository].chart_ref,
         )
         for r in spec.helm_releases
     ]

@@ -59,7 +59,8 @@ def check_interlock(spec: Spec, settings: StackSettings) -> None:
             "another cluster; fix the stack config, not the spec)")
     if spec.cluster.kubeconfig is not None and spec.cluster.kubeconfig != settings.kubeconfig:
         raise ConfigError(f"{spec.source_file}: cluster.kubeconfig does not match fluxform:kubeconfig")
-    owners = {spec.fleet.owner, *(t.source.owner for t in spec.tenants if t.source.registers_deploy_key)}
+    fleet_owner = (spec.fleet.owner,) if spec.fleet.needs_deploy_key else ()  # an OCI fleet has none
+    owners = {*fleet_owner, *(t.source.owner for t in spec.tenants if t.source.registers_deploy_key)}
     foreign = sorted(owners - {settings.github_owner})
     if foreign:
         raise ConfigError(
@@ -142,8 +143,8 @@ def build(spec: Spec, settings: StackSettings) -> dict[str, pulumi.Output[str]]:
             "receiver_tokens": [manifests.receiver_secret_name(r.name) for r in notif.receivers],
             "flux_objects": manifests.notification_objects(spec) if by_pulumi else [],
         }, opts=after_boot)
-    outputs = {"fleetPublicKey": boot.fleet_public_key,
-               "cluster": pulumi.Output.from_input(spec.cluster.name)}
+    outputs = {"fleetPublicKey": boot.fleet_public_key} if spec.fleet.needs_deploy_key else {}
+    outputs["cluster"] = pulumi.Output.from_input(spec.cluster.name)  # an OCI fleet has no key
     for name, value in outputs.items():
         pulumi.export(name, value)
     return outputs

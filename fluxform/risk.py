@@ -35,6 +35,9 @@ CODES: Mapping[str, str] = {
     "R-DECRYPTION-KEY": ("a SOPS decryption key Secret is replaced, changed or deleted: Secrets "
                          "encrypted for the old key no longer decrypt"),
     "R-OCI-VERIFY-OFF": "an OCIRepository stops verifying signatures (spec.verify removed)",
+    "R-SOURCE-KIND": ("a Kustomization's source changes kind (GitRepository <-> OCIRepository): the old "
+                      "source is deleted, a new one created, and what it applies is replaced by the "
+                      "new source's content"),
     "R-IMAGE-AUTOMATION-ON": ("image automation is turned on: a controller commits image updates to "
                               "the fleet repository"),
 }
@@ -269,6 +272,21 @@ def _oci_verify_off(change: ResourceChange, before: Resource | None,
                                        "artifact pushed to the repository is applied")
 
 
+def _source_kind(change: ResourceChange, before: Resource | None,
+                 after: Resource | None) -> Iterator[Risk]:
+    """A Kustomization whose sourceRef switches kind: for the root sync `flux-system` the fleet
+    moves between Git and OCI (the plan also deletes the old source, and with a Git fleet its
+    deploy key and credentials Secret: R-DEPLOY-KEY)."""
+    if before is None or after is None or kind_of(after) != "Kustomization":
+        return
+    path = ("spec", "sourceRef", "kind")
+    old, new = get_path(before.inputs, path), get_path(after.inputs, path)
+    if isinstance(old, str) and isinstance(new, str) and old != new:
+        yield Risk("R-SOURCE-KIND", f"{change.display}: source switches from {old} to {new}; Flux "
+                                    f"applies what the new source holds and prunes what it lacks, "
+                                    f"so its content must match before this is applied")
+
+
 def _image_automation_on(change: ResourceChange, before: Resource | None,
                          after: Resource | None) -> Iterator[Risk]:
     """An ImageUpdateAutomation is created, or the Flux install starts the automation
@@ -298,6 +316,7 @@ RULES: tuple[tuple[frozenset[Op], Rule], ...] = (
     (_CHANGED, _api),
     (frozenset({Op.UPDATE, Op.REPLACE, Op.DELETE}), _decryption_key),
     (_CHANGED, _oci_verify_off),
+    (_CHANGED, _source_kind),
     (frozenset({Op.CREATE, Op.UPDATE, Op.REPLACE}), _image_automation_on),
 )
 
@@ -355,6 +374,34 @@ def _targets(changes: list[ResourceChange], old: Mapping[str, Resource],
     return found
 
 
+SOURCE_KINDS = frozenset({"GitRepository", "OCIRepository"})
+
+
+def _source_swaps(changes: list[ResourceChange], old: Mapping[str, Resource],
+                  new: Mapping[str, Resource]) -> dict[str, list[Risk]]:
+    """A created source that takes the place (namespace, name) of a deleted source of the other
+    kind, e.g. the fleet's GitRepository flux-system becoming the OCIRepository flux-system:
+    verification lost on the way is flagged as for one OCIRepository (R-OCI-VERIFY-OFF)."""
+    gone: dict[tuple[str, str], Resource] = {}
+    for c in changes:
+        if c.op is Op.DELETE and (ident := old[c.urn].k8s_identity) is not None and ident[0] in SOURCE_KINDS:
+            gone[ident[1:]] = old[c.urn]
+    found: dict[str, list[Risk]] = {}
+    for c in changes if gone else ():
+        if c.op is not Op.CREATE or (ident := new[c.urn].k8s_identity) is None:
+            continue
+        before, after = gone.get(ident[1:]), new[c.urn]
+        if (before is None or ident[0] != "OCIRepository" or kind_of(before) == ident[0]
+                or get_path(before.inputs, ("spec", "verify")) is None
+                or get_path(after.inputs, ("spec", "verify")) is not None):
+            continue
+        found[c.urn] = [Risk("R-OCI-VERIFY-OFF", f"{c.display}: replaces {kind_of(before)} "
+                                                 f"{ident[1]}/{ident[2]}, which verified signatures, "
+                                                 "without verification; any artifact pushed to the "
+                                                 "repository is applied")]
+    return found
+
+
 def _show(value: Any) -> str:
     if is_marker(value):
         return "(sensitive value)"
@@ -368,6 +415,8 @@ def annotate(changes: list[ResourceChange], old: Mapping[str, Resource],
     moves = _moves(changes, old, new)
     retired = _retired_generations(changes, old, new)
     for urn, risks in _targets(changes, old, new).items():
+        moves.setdefault(urn, []).extend(risks)
+    for urn, risks in _source_swaps(changes, old, new).items():
         moves.setdefault(urn, []).extend(risks)
     out = []
     for c in changes:

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from fluxform.graph import is_marker
-from fluxform.policy.model import Context, Hits, PolicyObject, absent, missing, of, text
+from fluxform.policy.model import Context, Hits, PolicyObject, absent, missing, of, sub, text
 from fluxform.policy.tenancy import RECONCILERS, SOURCES
+from fluxform.policy.versions import EXACT, exact_chart, floating_chart, is_range
 
 SUSPEND_ANNOTATIONS = ("fluxform.io/suspended-by", "fluxform.io/suspend-reason")
 
@@ -88,3 +89,44 @@ def verify_oci(objs: list[PolicyObject], ctx: Context) -> Hits:
         for o in of(objs, "OCIRepository"):
             if absent(o.props, "spec", "verify"):
                 yield o.subject, f"{o.label} does not verify the artifact's signature"
+
+
+def chart_ref_versions(objs: list[PolicyObject]) -> Iterator[tuple[PolicyObject, str, str]]:
+    """(HelmRelease, version, where) for each HelmRelease whose spec.chartRef names an
+    OCIRepository among `objs`: the version is the ref's semver, else its tag ('' when neither:
+    the source then takes `latest`). A digest pins the artifact: such a release is left out."""
+    sources = {o.identity: o for o in of(objs, "OCIRepository")}
+    for o in of(objs, "HelmRelease"):
+        ref = sub(o.spec, "chartRef")
+        if not isinstance(ref, dict) or ref.get("kind") != "OCIRepository":
+            continue
+        namespace = text(ref.get("namespace")) or o.namespace
+        source = sources.get(("OCIRepository", namespace, text(ref.get("name")) or ""))
+        if source is None:
+            continue
+        pin = sub(source.spec, "ref")
+        pin = pin if isinstance(pin, dict) else {}
+        if text(pin.get("digest")):
+            continue
+        semver, tag = text(pin.get("semver")), text(pin.get("tag"))
+        where = f"OCIRepository {namespace}/{source.name} ref." + ("semver" if semver is not None else "tag")
+        yield o, (semver if semver is not None else tag or "").strip(), where
+
+
+def floating_charts(objs: list[PolicyObject], ctx: Context) -> Hits:
+    """FF005: a chart version that floats, in spec.chart or (spec.chartRef) in the referenced
+    OCIRepository's ref: a semver range, or no tag at all."""
+    yield from floating_chart(objs, ctx)
+    for o, version, where in chart_ref_versions(objs):
+        if is_range(version):
+            shown = repr(version) if version else "unset, i.e. 'latest'"
+            yield o.subject, f"{o.label} chart version floats ({shown}, {where})"
+
+
+def exact_charts(objs: list[PolicyObject], ctx: Context) -> Hits:
+    """FF006: a version that is no range and not an exact x.y.z, in spec.chart or the chartRef
+    OCIRepository's ref (a tag such as `1.2` or `latest`)."""
+    yield from exact_chart(objs, ctx)
+    for o, version, where in chart_ref_versions(objs):
+        if version and not is_range(version) and not EXACT.match(version):
+            yield o.subject, f"{o.label} chart version {version!r} is not an exact x.y.z ({where})"

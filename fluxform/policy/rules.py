@@ -17,6 +17,8 @@ from fluxform.policy.credentials import (
 )
 from fluxform.policy.gitops import (
     decryption_keys,
+    exact_charts,
+    floating_charts,
     https_helm,
     ownership,
     suspension,
@@ -35,7 +37,7 @@ from fluxform.policy.tenancy import (
     pod_security_level,
     service_account,
 )
-from fluxform.policy.versions import api_versions, exact_chart, floating_chart
+from fluxform.policy.versions import api_versions
 
 RULES: tuple[Rule, ...] = (
     Rule("FF001", "tenant reconcilers impersonate a service account", "error", "error",
@@ -53,14 +55,16 @@ RULES: tuple[Rule, ...] = (
          "a reference into another namespace reads another team's source or credentials; "
          "the lockdown flag --no-cross-namespace-refs rejects it only at reconcile time",
          "keep the tenant's sources, secrets and targets in its own namespace", cross_namespace),
-    Rule("FF005", "chart versions never float (`*`, unset, ranges)", "error", "error",
+    Rule("FF005", "chart versions never float (`*`, unset, ranges; chartRef: the OCIRepository's ref)",
+         "error", "error",
          "a floating version lets an upstream chart release change the cluster without a "
          "commit: no review, no diff, no rollback point",
-         "pin an exact chart version such as 1.2.3", floating_chart),
+         "pin an exact chart version such as 1.2.3 (a chartRef release: its OCIRepository's "
+         "tag or digest)", floating_charts),
     Rule("FF006", "chart versions are exact x.y.z", "warning", "error",
          "partial versions (`1.2`) and operators (`=1.2.3`) read like pins but are not all "
          "pins; production keeps Git history equal to deploy history",
-         "pin an exact semver version such as 1.2.3", exact_chart),
+         "pin an exact semver version such as 1.2.3", exact_charts),
     Rule("FF007", "source intervals of at least 1m", "error", "error",
          "every poll is a clone or index download against the host's rate limit; once it is "
          "throttled no source in the cluster updates (an error: it hurts every tenant)",
@@ -116,7 +120,7 @@ RULES: tuple[Rule, ...] = (
          "older versions (v1beta1/2, v2beta1/2) are removed from Flux 2.8 on: a current "
          "cluster rejects the object",
          "move to the current API version (source v1, kustomize v1, helm v2, "
-         "notification v1beta3, Receiver v1)", api_versions),
+         "notification v1beta3, Receiver v1, image v1)", api_versions),
     Rule("FF020", "no credentials in Helm values or URLs", "error", "error",
          "Helm values and URLs are plain text in the plan, the Pulumi state, the rendered "
          "fleet repository and the cluster's HelmRelease objects; a password or token there "

@@ -22,8 +22,23 @@ def _pairs(mapping: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(mapping.items()))
 
 
+def _identities(items: list[dict[str, Any]]) -> tuple[model.OidcIdentity, ...]:
+    return tuple(model.OidcIdentity(**i) for i in items)
+
+
 def _source(d: dict[str, Any]) -> model.GitSource:
-    return model.GitSource(**{**d, "deploy_key": model.DeployKey(**d["deploy_key"])})
+    oci = d["oci"]
+    return model.GitSource(**{
+        **d, "owner": d["owner"] or "", "repository": d["repository"] or "",
+        "deploy_key": model.DeployKey(**d["deploy_key"]),
+        "oci": model.OciSource(**{**oci, "interval": d["interval"], "timeout": d["timeout"],
+                                  "verify_identities": _identities(oci["verify_identities"])})
+        if oci is not None else None})
+
+
+def _helm_repository(d: dict[str, Any]) -> dict[str, Any]:
+    """A Helm repository mapping as the model's fields (identities as a tuple)."""
+    return {**d, "verify_identities": _identities(d["verify_identities"])}
 
 
 def _refs(items: list[dict[str, Any]]) -> tuple[model.EventSource, ...]:
@@ -90,7 +105,8 @@ def _tenant(d: dict[str, Any]) -> model.Tenant:
             **net, "ingress_from_namespaces": tuple(net["ingress_from_namespaces"])}),
         "limit_range": model.LimitRange(default_request=_pairs(limits["default_request"]),
                                         default=_pairs(limits["default"])),
-        "helm_repositories": tuple(model.TenantHelmRepository(**r) for r in helm["repositories"]),
+        "helm_repositories": tuple(model.TenantHelmRepository(**_helm_repository(r))
+                                  for r in helm["repositories"]),
         "helm_releases": tuple(model.TenantHelmRelease(**_release_fields(r))
                                for r in helm["releases"]),
     })
@@ -115,7 +131,8 @@ def spec(d: dict[str, Any], source_file: str) -> model.Spec:
         fleet=_source(d["fleet"]),
         sync=model.Sync(**d["sync"]),
         layers=tuple(_layer(layer) for layer in d["layers"]),
-        helm_repositories=tuple(model.HelmRepository(**r) for r in d["helm"]["repositories"]),
+        helm_repositories=tuple(model.HelmRepository(**_helm_repository(r))
+                                for r in d["helm"]["repositories"]),
         helm_releases=tuple(_release(r) for r in d["helm"]["releases"]),
         tenants=tuple(_tenant(t) for t in d["tenants"]),
         notifications=_notifications(d["notifications"]),

@@ -21,6 +21,7 @@ JSON6902_OPS = ("add", "remove", "replace", "move", "copy", "test")
 
 def check(doc: Document, data: dict[str, Any]) -> None:
     """Raise the first SpecError among layers, tenants, cluster_vars and sops."""
+    _oci_fleet_and_charts(doc, data)
     sops = data["sops"]
     cluster_key = sops is not None and (sops["age_key_config"] is not None
                                         or sops["kms_annotations"] is not None)
@@ -46,6 +47,42 @@ def check(doc: Document, data: dict[str, Any]) -> None:
         _cluster_vars(doc, ("cluster_vars",), data["cluster_vars"])
     if data["image_automation"] is not None:
         _images(doc, data)
+
+
+def _oci_fleet_and_charts(doc: Document, data: dict[str, Any]) -> None:
+    """An OCI fleet source (the OCIRepository flux-system, and what cannot work with one) and
+    the platform's chart_ref repositories and releases."""
+    from fluxform.spec.tenancy import charts
+
+    fleet = data["fleet"]
+    taken = {layer["name"]: f"layer {layer['name']}'s source" for layer in data["layers"]
+             if layer["source"] is not None}
+    if fleet["type"] == "oci":
+        taken["flux-system"] = "the fleet's source"
+        path: Path = ("fleet", "oci")
+        src = fleet["oci"]
+        if src["url"] is not None and not src["url"].startswith("oci://"):
+            raise doc.error((*path, "url"), "an oci fleet needs an oci:// url",
+                            "a Git fleet is type github (owner and repository)")
+        _oci(doc, path, src)
+        if src["provider"] != "generic" and src["secret_ref"] is not None:
+            raise doc.error((*path, "secret_ref"), f"does not apply with provider {src['provider']}",
+                            "the cloud's workload identity authenticates; remove secret_ref or use "
+                            "provider generic")
+        if data["image_automation"] is not None:
+            raise doc.error(("image_automation",), "needs a Git fleet repository to push to",
+                            "the fleet source is an OCI artifact (fleet.type: oci); update images "
+                            "where the artifact is built")
+        notes = data["notifications"]
+        for section, key in (("alerts", "sources"), ("receivers", "resources")):
+            for i, item in enumerate(notes[section]):
+                for j, ref in enumerate(item[key]):
+                    if (ref["kind"] == "GitRepository" and ref["name"] == "flux-system"
+                            and ref["namespace"] in (None, "flux-system")):
+                        raise doc.error(("notifications", section, i, key, j, "kind"),
+                                        "the fleet source flux-system is an OCIRepository",
+                                        "refer to kind OCIRepository")
+    charts(doc, ("helm",), data["helm"], taken, "flux-system")
 
 
 def _kustomize(doc: Document, path: Path, item: dict[str, Any]) -> None:
@@ -140,3 +177,26 @@ def _images(doc: Document, data: dict[str, Any]) -> None:
             raise doc.error((*where, chosen[1]) if chosen else where,
                             "set exactly one of semver, alphabetical or numerical",
                             "e.g. semver: '>=1.0.0'")
+    update = data["image_automation"]["update"] or {}
+    if update.get("signing_key_type") == "ssh" and not _ssh_signing(data["flux"]["chart_version"]):
+        raise doc.error((*path, "update", "signing_key_type"),
+                        f"the Flux of chart {data['flux']['chart_version']} signs commits with "
+                        "OpenPGP keys only (its ImageUpdateAutomation has no signingKey.type)",
+                        "use gpg (a Secret with git.asc), or pin a chart whose "
+                        "image-automation-controller is v1.2 or later")
+
+
+def _ssh_signing(chart_version: str) -> bool:
+    """Whether the CRDs the chart installs let an ImageUpdateAutomation sign with an SSH key
+    (`spec.git.commit.signingKey.type`). An unknown chart passes: the CRD check refuses it."""
+    from fluxform.crds import versions
+    from fluxform.fluxversions import CHARTS
+
+    release = CHARTS.get(chart_version)
+    if release is None:
+        return True
+    version = versions(release.crds).get(("image.toolkit.fluxcd.io/v1", "ImageUpdateAutomation"))
+    node: Any = version.schema if version is not None else {}
+    for name in ("spec", "git", "commit", "signingKey", "type"):
+        node = node.get("properties", {}).get(name, {})
+    return bool(node)

@@ -90,13 +90,44 @@ DEPLOY_KEY = Obj({
                       default="1"),
 })
 
+OIDC_IDENTITY = Obj({
+    "issuer": Field(OIDC, "Regular expression the OIDC issuer of the signature must match.", required=True),
+    "subject": Field(OIDC, "Regular expression the OIDC subject of the signature must match.", required=True),
+})
+
+REGISTRY_PROVIDERS = ("generic", "aws", "azure", "gcp")
+_FLEET_GIT_ONLY = ("owner", "repository", "branch", "deploy_key", "image_automation",
+                   "image_automation_branch", "verify_signatures", "verify_secret")
+
+FLEET_OCI = Obj({
+    "url": Field(SOURCE_URL, "The artifact: oci://<registry>/<repository> (required)."),
+    "tag": Field(OCI_TAG, "Artifact tag (one of tag, semver, digest)."),
+    "semver": Field(SEMVER_RANGE, "Semver range of artifact tags."),
+    "digest": Field(DIGEST, "Artifact digest."),
+    "provider": Field(Choice(REGISTRY_PROVIDERS), "Registry authentication: generic (secret_ref or "
+                      "anonymous) or the cloud's workload identity (aws, azure, gcp).", default="generic"),
+    "secret_ref": Field(SUBDOMAIN, "Registry pull Secret in flux-system, managed outside fluxform "
+                        "(provider generic)."),
+    "verify_signatures": Field(Flag(), "Verify the artifact's signature (spec.verify).", default=False),
+    "verify_provider": Field(Choice(("cosign", "notation")), "Signature provider.", default="cosign"),
+    "verify_secret": Field(SUBDOMAIN, "Secret with the trusted public keys (omit it for keyless cosign)."),
+    "verify_identities": Field(Seq(OIDC_IDENTITY), "Keyless cosign: the OIDC identities a signature may "
+                               "come from.", default=[]),
+}, optional=True)
+
 SOURCE = Obj({
-    "owner": Field(GITHUB_OWNER, "GitHub organisation or user that owns the repository.", required=True),
-    "repository": Field(GITHUB_REPO, "GitHub repository name.", required=True),
+    "type": Field(Choice(("github", "oci")), "github: the GitHub repository over SSH with a generated "
+                  "read-only deploy key; oci: an OCIRepository (manifests pushed to a registry; no deploy "
+                  "key, no Git credentials).", default="github"),
+    "owner": Field(GITHUB_OWNER, "GitHub organisation or user that owns the repository (type github: "
+                   "required)."),
+    "repository": Field(GITHUB_REPO, "GitHub repository name (type github: required)."),
+    "oci": Field(FLEET_OCI, "The OCI artifact the fleet syncs (type oci: required): the OCIRepository "
+                 "flux-system."),
     "branch": Field(BRANCH, "Branch Flux syncs.", default="main"),
-    "path": Field(REL_PATH, "Directory inside the repository that Flux applies.", default="./"),
+    "path": Field(REL_PATH, "Directory inside the repository (or artifact) that Flux applies.", default="./"),
     "interval": Field(DURATION, "How often Flux fetches the repository.", default="5m"),
-    "timeout": Field(DURATION, "Timeout of each fetch (the GitRepository's spec.timeout).", default="60s"),
+    "timeout": Field(DURATION, "Timeout of each fetch (the source's spec.timeout).", default="60s"),
     "deploy_key": Field(DEPLOY_KEY, "The repository's SSH deploy key."),
     "image_automation": Field(Flag(), "Image automation pushes here (the deploy key is then read-write).",
                               default=False),
@@ -106,17 +137,18 @@ SOURCE = Obj({
 }, implies=(
     Implies("verify_signatures", "verify_secret", "name the Secret that holds the trusted public keys"),
     Implies("image_automation_branch", "image_automation", "enable image_automation or remove the branch"),
+), when=(
+    When("type", ("github",), required=("owner", "repository"), forbidden=("oci",),
+         hint="a github fleet names owner and repository; use type oci for an artifact"),
+    When("type", ("oci",), required=("oci",), forbidden=_FLEET_GIT_ONLY,
+         hint="an oci fleet is given by oci: (url, one of tag/semver/digest, verify_*); it has no "
+              "deploy key, and image automation needs a Git repository to push to"),
 ))
 
 OBJECT_REF = Obj({
     "kind": Field(Choice(FLUX_KINDS), "Kind of the Flux object.", required=True),
     "name": Field(EVENT_TARGET, "Object name, or '*' for every object of the kind.", required=True),
     "namespace": Field(NAME, "Namespace of the object (default: the referring object's)."),
-})
-
-OIDC_IDENTITY = Obj({
-    "issuer": Field(OIDC, "Regular expression the OIDC issuer of the signature must match.", required=True),
-    "subject": Field(OIDC, "Regular expression the OIDC subject of the signature must match.", required=True),
 })
 
 HEALTH_CHECK = Obj({
@@ -207,10 +239,36 @@ LAYER = Obj({
     **_kustomize_fields("layer"),
 })
 
+def _chart_ref_fields() -> dict[str, Field]:
+    """What a Helm repository says about serving its charts from OCIRepositories (chart_ref)."""
+    return {
+        "chart_ref": Field(Flag(), "Serve this registry's charts the current Flux way: an OCIRepository "
+                           "per release (the Helm chart layer, operation copy) and the HelmRelease's "
+                           "spec.chartRef, instead of a HelmRepository (needs an oci:// url).",
+                           default=False),
+        "provider": Field(Choice(REGISTRY_PROVIDERS), "Registry authentication of the chart "
+                          "OCIRepositories (chart_ref): generic or the cloud's workload identity.",
+                          default="generic"),
+        "verify_signatures": Field(Flag(), "Verify each chart artifact's signature (chart_ref; "
+                                   "spec.verify of its OCIRepository).", default=False),
+        "verify_provider": Field(Choice(("cosign", "notation")), "Signature provider (chart_ref).",
+                                 default="cosign"),
+        "verify_secret": Field(SUBDOMAIN, "Secret with the trusted public keys, beside the releases "
+                               "(omit it for keyless cosign)."),
+        "verify_identities": Field(Seq(OIDC_IDENTITY), "Keyless cosign: the OIDC identities a chart's "
+                                   "signature may come from.", default=[]),
+    }
+
+
+_CHART_DIGEST = Field(DIGEST, "Chart artifact digest (a repository with chart_ref): pins the exact "
+                      "artifact (spec.ref.digest; `version` stays the tag it was published as).")
+
+
 REPOSITORY = Obj({
     "name": Field(NAME, "HelmRepository name (in flux-system).", required=True),
     "url": Field(URL, "Chart repository: oci://... (preferred) or https://...", required=True),
     "interval": Field(DURATION, "How often Flux fetches the repository index.", default="1h"),
+    **_chart_ref_fields(),
 })
 
 RELEASE = Obj({
@@ -222,6 +280,7 @@ RELEASE = Obj({
                         ref=("helm", "repositories")),
     "chart": Field(CHART, "Chart name in that repository.", required=True),
     "version": Field(CHART_VERSION, "Chart version; pin it exactly (policy FF005/FF006).", required=True),
+    "digest": _CHART_DIGEST,
     "interval": Field(DURATION, "Reconcile interval.", default="10m"),
     "chart_interval": Field(DURATION, "How often the chart is fetched.", default="1h"),
     "timeout": Field(DURATION, "Timeout of each Helm action.", default="5m"),
@@ -304,6 +363,7 @@ TENANT_REPOSITORY = Obj({
     "url": Field(URL, "Chart repository: oci://... (preferred) or https://...", required=True),
     "interval": Field(DURATION, "How often Flux fetches the repository index.", default="1h"),
     "secret_ref": Field(SUBDOMAIN, "A credentials Secret the tenant manages in its namespace."),
+    **_chart_ref_fields(),
 })
 
 TENANT_RELEASE = Obj({
@@ -313,6 +373,7 @@ TENANT_RELEASE = Obj({
     "chart": Field(CHART, "Chart name in that repository.", required=True),
     "version": Field(CHART_VERSION, "Chart version; pin it exactly (policy FF005/FF006; an error in "
                      "production).", required=True),
+    "digest": _CHART_DIGEST,
     "interval": Field(DURATION, "Reconcile interval.", default="10m"),
     "chart_interval": Field(DURATION, "How often the chart is fetched.", default="1h"),
     "timeout": Field(DURATION, "Timeout of each Helm action.", default="5m"),

@@ -59,10 +59,11 @@ class Source:
 
 @dataclass(frozen=True)
 class GitSource(Source):
-    """A GitHub repository Flux syncs from."""
+    """The fleet source: a GitHub repository Flux syncs from (`type: github`), or an OCI
+    artifact (`type: oci`, an OCIRepository; owner and repository then empty)."""
 
-    owner: str
-    repository: str
+    owner: str = ""
+    repository: str = ""
     branch: str = "main"
     path: str = "./"
     interval: str = "5m"
@@ -74,12 +75,33 @@ class GitSource(Source):
     image_automation_branch: str | None = None
     """Branch image automation pushes to (must differ from `branch` in prod)."""
     verify_signatures: bool = False
-    """Verify commit signatures (spec.verify, mode HEAD) with the keys in `verify_secret`."""
+    """Verify commit signatures (spec.verify, mode HEAD) with the keys in `verify_secret`, or
+    (type oci) the artifact's signature with cosign or notation."""
     verify_secret: str | None = None
+    type: Literal["github", "oci"] = "github"
+    oci: OciSource | None = None
+    """The artifact (type oci; interval and timeout are the fleet's)."""
+
+    @property
+    def is_oci(self) -> bool:
+        return self.type == "oci"
+
+    @property
+    def kind(self) -> str:
+        """The Flux source kind of the fleet (the root sync's sourceRef kind)."""
+        return "OCIRepository" if self.is_oci else "GitRepository"
 
     @property
     def url(self) -> str:
+        if self.oci is not None:
+            return self.oci.url
         return f"ssh://git@github.com/{self.owner}/{self.repository}"
+
+    @property
+    def needs_deploy_key(self) -> bool:
+        """A GitHub fleet gets a generated deploy key and the Git credentials Secret; an OCI
+        fleet neither (least privilege: only what the source needs)."""
+        return not self.is_oci
 
 
 @dataclass(frozen=True)
@@ -151,6 +173,8 @@ class OciSource:
     verify_provider: Literal["cosign", "notation"] = "cosign"
     verify_secret: str | None = None
     verify_identities: tuple[OidcIdentity, ...] = ()
+    provider: Literal["generic", "aws", "azure", "gcp"] = "generic"
+    """Registry authentication (the fleet's artifact; layers use generic)."""
 
 
 @dataclass(frozen=True)
@@ -201,8 +225,21 @@ class Layer:
     decryption: Decryption | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ChartSource:
+    """How a Helm repository's charts reach helm-controller: a HelmRepository (default), or
+    with `chart_ref` an OCIRepository per release and the release's spec.chartRef."""
+
+    chart_ref: bool = False
+    provider: Literal["generic", "aws", "azure", "gcp"] = "generic"
+    verify_signatures: bool = False
+    verify_provider: Literal["cosign", "notation"] = "cosign"
+    verify_secret: str | None = None
+    verify_identities: tuple[OidcIdentity, ...] = ()
+
+
 @dataclass(frozen=True)
-class HelmRepository:
+class HelmRepository(ChartSource):
     name: str
     url: str
     """oci://... (preferred) or https://..."""
@@ -233,6 +270,8 @@ class _Release:
     """Names of other HelmReleases beside it."""
     suspend: bool = False
     annotations: tuple[tuple[str, str], ...] = ()
+    digest: str | None = None
+    """Chart artifact digest (a repository with chart_ref)."""
 
     @property
     def values(self) -> dict[str, object]:
@@ -352,7 +391,7 @@ class LimitRange:
 
 
 @dataclass(frozen=True)
-class TenantHelmRepository:
+class TenantHelmRepository(ChartSource):
     name: str
     url: str
     interval: str = "1h"

@@ -31,6 +31,8 @@ def check(doc: Document, data: dict[str, Any]) -> None:
         owners[namespace] = (tenant["name"], i)
         _source(doc, (*path, "source"), tenant["source"])
         _helm(doc, (*path, "helm"), tenant["helm"])
+        taken = {tenant["name"]: "the tenant's own source"} if tenant["source"]["type"] == "oci" else {}
+        charts(doc, (*path, "helm"), tenant["helm"], taken, tenant["namespace"])
 
 
 def _source(doc: Document, path: Path, src: dict[str, Any]) -> None:
@@ -110,3 +112,70 @@ def _raw(doc: Document, path: Path) -> dict[str, Any]:
     for seg in path:
         node = node[seg]
     return node if isinstance(node, dict) else {}
+
+
+def charts(doc: Document, path: Path, helm: dict[str, Any], taken: dict[str, str], namespace: str) -> None:
+    """Check a helm section's chart_ref repositories and the releases drawn from them.
+
+    `taken` maps OCIRepository names already used in `namespace` (an OCI layer's or the fleet's
+    source) to what uses them: a chart_ref release's OCIRepository is named after the release,
+    so one of those names would make two objects of one identity."""
+    by_name: dict[str, dict[str, Any]] = {}
+    for i, repo in enumerate(helm["repositories"]):
+        where: Path = (*path, "repositories", i)
+        by_name[repo["name"]] = repo
+        _chart_repository(doc, where, repo)
+    for i, release in enumerate(helm["releases"]):
+        where = (*path, "releases", i)
+        repo = by_name.get(release["repository"])
+        if repo is None:  # an unknown repository is reported by the reference checks
+            continue
+        if not repo["chart_ref"]:
+            if release["digest"] is not None:
+                raise doc.error((*where, "digest"), "needs a repository with 'chart_ref: true'",
+                                "a digest pins the chart's OCIRepository; a HelmRepository pins "
+                                "by version only")
+            continue
+        if release["name"] in taken:
+            raise doc.error((*where, "name"), f"an OCIRepository '{release['name']}' is already "
+                            f"{taken[release['name']]} in namespace {namespace}",
+                            "a chart_ref release's OCIRepository is named after the release; "
+                            "rename the release")
+
+
+def _chart_repository(doc: Document, path: Path, repo: dict[str, Any]) -> None:
+    if not repo["chart_ref"]:
+        for key, off in (("provider", "generic"), ("verify_signatures", False)):
+            if repo[key] != off:
+                raise doc.error((*path, key), "needs 'chart_ref: true' too",
+                                "only the OCIRepositories of chart_ref authenticate and verify; "
+                                "a HelmRepository does neither")
+        for key in ("verify_secret", "verify_identities"):
+            if repo[key]:
+                raise doc.error((*path, key), "needs 'verify_signatures: true' too",
+                                "turn verification on or remove it")
+        return
+    if not repo["url"].startswith("oci://"):
+        raise doc.error((*path, "chart_ref"), "needs an oci:// url",
+                        "charts of an https:// index come through a HelmRepository; leave chart_ref out")
+    if repo["provider"] != "generic" and repo.get("secret_ref") is not None:
+        raise doc.error((*path, "secret_ref"), f"does not apply with provider {repo['provider']}",
+                        "the cloud's workload identity authenticates; remove secret_ref or use "
+                        "provider generic")
+    verify_options(doc, path, repo)
+
+
+def verify_options(doc: Document, path: Path, src: dict[str, Any]) -> None:
+    """The signature verification of an OCIRepository (cosign keyless or keys, notation)."""
+    if src["verify_identities"] and not src["verify_signatures"]:
+        raise doc.error((*path, "verify_identities"), "needs 'verify_signatures: true' too",
+                        "turn verification on or remove the identities")
+    if src["verify_secret"] is not None and not src["verify_signatures"]:
+        raise doc.error((*path, "verify_secret"), "needs 'verify_signatures: true' too",
+                        "turn verification on or remove the Secret")
+    if src["verify_signatures"] and src["verify_secret"] is None and not src["verify_identities"]:
+        raise doc.error((*path, "verify_signatures"), "needs 'verify_secret' or 'verify_identities'",
+                        "name the Secret of cosign public keys, or the OIDC identities (keyless)")
+    if src["verify_provider"] == "notation" and src["verify_identities"]:
+        raise doc.error((*path, "verify_identities"), "does not apply to notation",
+                        "keyless OIDC identities are cosign's; notation takes verify_secret")

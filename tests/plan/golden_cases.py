@@ -64,6 +64,7 @@ def risks() -> Case:
               _kust("downgrade", type_=HR, chart={"spec": {"chart": "podinfo"}}),
               obj(SECRET, "hook-token", "apps", replacement_trigger="1"),
               _kust("pruned-away", prune=True), *_providers("acme"), _sops_key(),
+              _kust("moves-to-oci", sourceRef={"kind": "GitRepository", "name": "fleet"}),
               res(OCI_REPO, "charts", k8s(OCI_REPO, "charts", "flux-system",
                                           spec={"verify": {"provider": "cosign"}}))]
     after = [res(DEPLOY_KEY, "fleet-key", {"title": "fleet", "readOnly": True, "key": UNKNOWN}),
@@ -73,6 +74,7 @@ def risks() -> Case:
              _binding("admin"), _kust("downgrade", type_=HR_BETA, chart={"spec": {"chart": "podinfo"}}),
              obj(SECRET, "hook-token", "apps", replacement_trigger="2"), *_providers("other"),
              res(OCI_REPO, "charts", k8s(OCI_REPO, "charts", "flux-system", spec={})),
+             _kust("moves-to-oci", sourceRef={"kind": "OCIRepository", "name": "fleet"}),
              res(IMAGE_AUTOMATION, "flux-system", k8s(IMAGE_AUTOMATION, "flux-system", "flux-system"))]
     return before, after, [], GITHUB_LIMIT
 

@@ -67,6 +67,8 @@ CASES: dict[str, tuple[list[Resource], list[Resource]]] = {
                      "labels": {"fluxform.io/purpose": "sops-decryption"}}})], []),
     "R-OCI-VERIFY-OFF": ([res(OCI, "o", k8s(OCI, "o", "flux-system", spec={"verify": {"provider": "cosign"}}))],
                          [res(OCI, "o", k8s(OCI, "o", "flux-system", spec={}))]),
+    "R-SOURCE-KIND": ([kust({"sourceRef": {"kind": "GitRepository", "name": "flux-system"}})],
+                      [kust({"sourceRef": {"kind": "OCIRepository", "name": "flux-system"}})]),
     "R-IMAGE-AUTOMATION-ON": (
         [res(RELEASE, "flux", {"values": {"imageAutomationController": {"create": False}}})],
         [res(RELEASE, "flux", {"values": {"imageAutomationController": {"create": True}}})]),
