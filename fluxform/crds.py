@@ -11,8 +11,9 @@ Two checks per object:
   (the server silently prunes them, which hides typos). A small validator of its own does
   this, with one readable line per problem; `unsupported_keywords()` lists any schema keyword
   it would ignore (a test requires there are none in the vendored CRDs).
-- The CEL rules (`x-kubernetes-validations`), evaluated by a small interpreter of the CEL
-  subset the Flux CRDs use (`self.a.b`, `has()`, `size()`, `!`, `&&`, `||`, `==`, `!=`, `<`,
+- The CEL rules (`x-kubernetes-validations`), evaluated on the object with the schema's
+  defaults filled in (as the API server does), by a small interpreter of the CEL subset the
+  Flux CRDs use (`self.a.b`, `has()`, `size()`, `!`, `&&`, `||`, `==`, `!=`, `<`,
   `>`, string and integer literals): mutually exclusive or required-together fields and
   type-dependent fields. A rule outside that subset is reported by `unsupported_rules()`
   (a test requires there are none in the vendored CRDs), never silently passed.
@@ -81,9 +82,10 @@ KEYWORDS = frozenset({
     "x-kubernetes-int-or-string", "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
     "x-kubernetes-map-type",
 })
-"""The schema keywords the validator below understands (`format` and `default` are
-annotations to it, as to JSON Schema validators by default). `unsupported_keywords()` lists
-any other keyword in the vendored CRDs (a test requires there are none)."""
+"""The schema keywords the validator below understands (`format` is an annotation to it, as
+to JSON Schema validators by default; `default` is filled in before the CEL rules run).
+`unsupported_keywords()` lists any other keyword in the vendored CRDs (a test requires there
+are none)."""
 
 
 @dataclass
@@ -332,7 +334,29 @@ def _nodes(value: Any, path: tuple[str, ...], shown: str) -> Iterator[tuple[str,
         yield from _nodes(value[head], rest, f"{shown}.{head}" if shown else head)
 
 
+def _defaulted(schema: Mapping[str, Any], value: Any) -> Any:
+    """`value` with the schema's `default`s filled in where a field is missing, as the API
+    server does before it evaluates the CEL rules (a rule may read a defaulted field, e.g.
+    Bucket's `self.provider`). Only fields of objects that are there get defaults."""
+    if isinstance(value, Mapping):
+        properties: Mapping[str, Any] = schema.get("properties", {})
+        extra = schema.get("additionalProperties")
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            child = properties.get(key, extra if isinstance(extra, Mapping) else None)
+            out[key] = _defaulted(child, item) if child is not None else item
+        for key, child in properties.items():
+            if key not in out and "default" in child:
+                out[key] = _defaulted(child, json.loads(json.dumps(child["default"])))
+        return out
+    items = schema.get("items")
+    if isinstance(value, list) and isinstance(items, Mapping):
+        return [_defaulted(items, item) for item in value]
+    return value
+
+
 def _cel_errors(version: Version, obj: Mapping[str, Any]) -> list[str]:
+    obj = _defaulted(version.schema, obj)
     out = []
     for path, rule, message in version.rules:
         try:

@@ -7,9 +7,15 @@ vendored CRD set (fluxform/data/crds/flux-<set>/) equal to the CRDs it installs.
 fluxcd-community/helm-charts (charts/flux2/Chart.yaml and templates/*.crds.yaml at each tag):
 
 - flux2-2.17.0 and 2.17.1 install Flux 2.7.2, 2.17.2 installs Flux 2.7.5; the CRD templates
-  of the three tags are the same files, vendored as set 2.7.5.
-- flux2-2.18.3 installs Flux 2.8.5 (set 2.8.5). 2.18.0 to 2.18.2 ship other CRD files and
-  are not listed: vendor their CRDs first.
+  of the three tags are the same files (the six controllers' `*-controller.crds.yaml`: helm,
+  kustomize, notification, source, image-reflector, image-automation), vendored as set 2.7.5.
+  2.17.0 and 2.17.1 pin the image controllers v1.0.2, 2.17.2 v1.0.4; their CRD files are
+  the same bytes in the three tags.
+- flux2-2.18.3 installs Flux 2.8.5 (set 2.8.5; image controllers v1.1.1, whose two CRD files
+  are byte-identical to 2.17.x's). 2.18.0 to 2.18.2 ship other CRD files and are not listed:
+  vendor their CRDs first.
+- No set has `signingKey.type` on ImageUpdateAutomation (SSH commit signing came with
+  image-automation-controller v1.2): the spec refuses `signing_key_type: ssh` for them.
 
 To support another chart version: `python scripts/refresh_crds.py SRC_DIR FLUX_VERSION` with
 its CRDs, then add a row here (tests check every row has its CRD set).

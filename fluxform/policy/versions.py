@@ -24,6 +24,9 @@ CURRENT_API = {
     "Provider": "notification.toolkit.fluxcd.io/v1beta3",
     "Alert": "notification.toolkit.fluxcd.io/v1beta3",
     "Receiver": "notification.toolkit.fluxcd.io/v1",
+    "ImageRepository": "image.toolkit.fluxcd.io/v1",
+    "ImagePolicy": "image.toolkit.fluxcd.io/v1",
+    "ImageUpdateAutomation": "image.toolkit.fluxcd.io/v1",
 }
 FLUX_GROUPS = frozenset(v.split("/")[0] for v in CURRENT_API.values())
 

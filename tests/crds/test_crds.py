@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -90,15 +91,53 @@ def test_the_refresh_script_reproduces_the_vendored_files(tmp_path: Path) -> Non
         assert (out / f"flux-{DEFAULT_CRDS}" / name).read_bytes() == (vendored / name).read_bytes()
 
 
+IMAGE_CRDS = {"imagepolicies.image.toolkit.fluxcd.io.json",
+              "imagerepositories.image.toolkit.fluxcd.io.json",
+              "imageupdateautomations.image.toolkit.fluxcd.io.json"}
+
+
 @pytest.mark.skipif(not (ROOT.parent / "shared" / "flux-crds-2.7.5").is_dir(),
                     reason="the upstream copy is only beside the development checkout")
 def test_the_vendored_set_is_the_upstream_copy(tmp_path: Path) -> None:
+    """The shared copy holds the chart's four controller CRD files without the image ones."""
     subprocess.run([sys.executable, str(ROOT / "scripts" / "refresh_crds.py"),
                     str(ROOT.parent / "shared" / "flux-crds-2.7.5"), "2.7.5", "--data",
                     str(tmp_path)], check=True, capture_output=True)
     vendored = crds.data_dir() / "flux-2.7.5"
-    for path in vendored.glob("*.json"):
-        assert (tmp_path / "flux-2.7.5" / path.name).read_bytes() == path.read_bytes()
+    written = {p.name for p in (tmp_path / "flux-2.7.5").glob("*.json")}
+    assert {p.name for p in vendored.glob("*.json")} == written | IMAGE_CRDS
+    for name in written:
+        assert (tmp_path / "flux-2.7.5" / name).read_bytes() == (vendored / name).read_bytes()
+
+
+CHART_REPO = ROOT.parent / ".mirror" / "fluxcd-community+helm-charts" / "repo"
+CRD_TEMPLATES = ("helm", "image-automation", "image-reflector", "kustomize", "notification", "source")
+
+
+@pytest.mark.skipif(not CHART_REPO.is_dir(),
+                    reason="the fluxcd-community/helm-charts clone is only beside the development checkout")
+@pytest.mark.parametrize("tag, crd_set", [("flux2-2.17.2", "2.7.5"), ("flux2-2.18.3", "2.8.5")])
+def test_each_set_is_its_chart_tag_refreshed(tag: str, crd_set: str, tmp_path: Path) -> None:
+    """The six controller CRD templates of the chart tag, through the refresh script: the same
+    JSON files, and PROVENANCE.md names the tag and every template with its SHA-256."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in CRD_TEMPLATES:
+        path = f"charts/flux2/templates/{name}-controller.crds.yaml"
+        (src / f"{name}-controller.crds.yaml").write_bytes(subprocess.run(
+            ["git", "-C", str(CHART_REPO), "show", f"{tag}:{path}"], check=True,
+            capture_output=True).stdout)
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "refresh_crds.py"), str(src), crd_set,
+                    "--data", str(tmp_path / "data")], check=True, capture_output=True)
+    vendored = crds.data_dir() / f"flux-{crd_set}"
+    out = tmp_path / "data" / f"flux-{crd_set}"
+    assert sorted(p.name for p in out.glob("*.json")) == sorted(p.name for p in vendored.glob("*.json"))
+    for crd in vendored.glob("*.json"):
+        assert (out / crd.name).read_bytes() == crd.read_bytes(), crd.name
+    provenance = (vendored / "PROVENANCE.md").read_text()
+    assert f"tag {tag} " in provenance
+    for source in sorted(src.iterdir()):
+        assert f"| {source.name} | {hashlib.sha256(source.read_bytes()).hexdigest()} |" in provenance
 
 
 # --- what the validation catches ----------------------------------------------------------
@@ -139,6 +178,55 @@ def test_broken_objects_give_one_exact_line_each() -> None:
     problems = check_objects(broken_objects())
     assert all("\n" not in p and len(p) < 300 for p in problems)
     assert_golden(GOLDEN / "problems.txt", "\n".join(problems) + "\n")
+
+
+IMAGE_API = "image.toolkit.fluxcd.io/v1"
+
+
+def image_object(kind: str, spec: dict[str, Any], api: str = IMAGE_API) -> dict[str, Any]:
+    return {"apiVersion": api, "kind": kind, "metadata": {"name": kind.lower(), "namespace": "flux-system"},
+            "spec": spec}
+
+
+AUTOMATION = {"interval": "30m", "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+              "git": {"checkout": {"ref": {"branch": "main"}},
+                      "commit": {"author": {"name": "bot", "email": "bot@example.com"}},
+                      "push": {"branch": "image-updates"}},
+              "update": {"path": "./clusters/dev", "strategy": "Setters"}}
+POLICY = {"imageRepositoryRef": {"name": "web"}, "policy": {"semver": {"range": ">=1.0.0"}}}
+
+
+def broken_image_objects() -> list[dict[str, Any]]:
+    """One object per way the image CRDs (structural schema and CEL rules) refuse one."""
+    commit = AUTOMATION["git"]["commit"]  # type: ignore[index]
+    return [
+        image_object("ImageRepository", {"image": "ghcr.io/acme/web"}),
+        image_object("ImageRepository", {"image": "ghcr.io/acme/web", "interval": "5 minutes",
+                                         "provider": "ecr"}),
+        image_object("ImagePolicy", {**POLICY, "interval": "5m"}),
+        image_object("ImagePolicy", {**POLICY, "digestReflectionPolicy": "Always"}),
+        image_object("ImagePolicy", {**POLICY, "policy": {"numerical": {"order": "up"}},
+                                     "filterTags": {"patern": "^v"}}),
+        image_object("ImageUpdateAutomation", {**AUTOMATION, "git": {
+            **AUTOMATION["git"], "commit": {**commit, "author": {"name": "bot"}}}}),  # type: ignore[dict-item]
+        image_object("ImageUpdateAutomation", {**AUTOMATION, "sourceRef": {"kind": "OCIRepository",
+                                                                           "name": "x"}}),
+        image_object("ImageUpdateAutomation", {**AUTOMATION, "update": {"strategy": "Regex"}}),
+        image_object("ImageUpdateAutomation", AUTOMATION, "image.toolkit.fluxcd.io/v1beta2"),
+        image_object("ImageUpdateAutomation", AUTOMATION, "image.toolkit.fluxcd.io/v1beta1"),
+    ]
+
+
+@pytest.mark.parametrize("crd_set", ["2.7.5", "2.8.5"])
+def test_the_image_kinds_are_checked_strictly_with_their_cel_rules(crd_set: str) -> None:
+    problems = check_objects(broken_image_objects(), crd_set)
+    assert all("\n" not in p and len(p) < 300 for p in problems)
+    text = "\n".join(p.replace(f"Flux {crd_set}", "Flux <set>") for p in problems) + "\n"
+    assert_golden(GOLDEN / "image_problems.txt", text)  # the same in both sets
+    valid = [image_object("ImageRepository", {"image": "ghcr.io/acme/web", "interval": "5m"}),
+             image_object("ImagePolicy", {**POLICY, "digestReflectionPolicy": "Always", "interval": "5m"}),
+             image_object("ImageUpdateAutomation", AUTOMATION)]
+    assert check_objects(valid, crd_set) == []
 
 
 def test_a_valid_object_has_no_problem_and_validation_does_not_change_it() -> None:
@@ -192,6 +280,26 @@ def test_any_unknown_field_anywhere_is_exactly_one_error(data: st.DataObject, na
 ])
 def test_the_cel_subset_evaluates_like_cel(rule: str, value: Any, expected: bool) -> None:
     assert crds._eval(compile_rule(rule), value) is expected
+
+
+@pytest.mark.parametrize("crd_set", ["2.7.5", "2.8.5"])
+def test_cel_rules_see_the_schema_defaults_as_the_api_server_does(crd_set: str) -> None:
+    """Bucket's rules read `self.provider`, which the schema defaults to generic: an LDAP STS
+    without a provider is valid (a generic bucket), with provider aws it is not."""
+    bucket: dict[str, Any] = {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "Bucket",
+                              "metadata": {"name": "b", "namespace": "flux-system"},
+                              "spec": {"bucketName": "b", "endpoint": "minio.example.com",
+                                       "interval": "5m", "sts": {"provider": "ldap",
+                                                                 "endpoint": "https://minio.example.com"}}}
+    before = json.dumps(bucket, sort_keys=True)
+    assert validate_object(bucket, crd_set) == []
+    assert json.dumps(bucket, sort_keys=True) == before  # the defaults are not written back
+    aws = {**bucket, "spec": {**bucket["spec"], "provider": "aws"}}
+    assert validate_object(aws, crd_set) == [
+        "spec: 'aws' is the only supported STS provider for the 'aws' Bucket provider"]
+    schema = crds.versions(crd_set)[("source.toolkit.fluxcd.io/v1", "Bucket")].schema
+    assert crds._defaulted(schema, bucket)["spec"]["provider"] == "generic"
+    assert "suspend" not in crds._defaulted(schema, bucket)["spec"]  # no default, not added
 
 
 def test_cel_outside_the_subset_is_refused_not_passed() -> None:

@@ -27,7 +27,7 @@ GOLDEN = Path(__file__).parent / "golden"
 SECRET_CFG = {"fluxform:slackWebhookUrl": "placeholder", "fluxform:sopsAgeKey": "placeholder-age", "fluxform:teamASopsKey": "placeholder-age-a"}
 DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
 PRIVATE_KEY = "tls:index/privateKey:PrivateKey"
-FLUX_GROUPS = ("source.toolkit", "kustomize.toolkit", "helm.toolkit", "notification.toolkit")
+FLUX_GROUPS = ("source.toolkit", "kustomize.toolkit", "helm.toolkit", "notification.toolkit", "image.toolkit")
 
 
 def spec_of(stack: str) -> Spec:

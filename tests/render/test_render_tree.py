@@ -63,7 +63,8 @@ def test_layout(stack: str, mode: str) -> None:
     spec = spec_for(stack, mode)
     top = yaml.safe_load(files[f"{root}/kustomization.yaml"])
     assert top == {"apiVersion": KUSTOMIZE_API, "kind": "Kustomization",
-                   "resources": ["helm", "layers", "notifications", "tenants"]}
+                   "resources": ["helm", *(["images"] if spec.image_automation else []), "layers",
+                                 "notifications", "tenants"]}
     tenants = yaml.safe_load(files[f"{root}/tenants/kustomization.yaml"])["resources"]
     assert tenants == sorted(t.name for t in spec.tenants)
     for t in spec.tenants:
@@ -74,7 +75,7 @@ def test_layout(stack: str, mode: str) -> None:
         assert rel.startswith(f"{root}/")
         directory = rel.rsplit("/", 1)[0]
         assert f"{directory}/kustomization.yaml" in files, f"{directory} has no kustomization.yaml"
-    for sub in ("layers", "helm", "notifications"):
+    for sub in ("layers", "helm", "notifications", *(("images",) if spec.image_automation else ())):
         listed = yaml.safe_load(files[f"{root}/{sub}/kustomization.yaml"])["resources"]
         assert listed == sorted(p.rsplit("/", 1)[1] for p in files
                                 if p.startswith(f"{root}/{sub}/") and not p.endswith("/kustomization.yaml"))
