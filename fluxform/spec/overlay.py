@@ -7,12 +7,16 @@ The merge, in full (docs/spec.md "Overlays"):
   the `extends` line.
 - Mappings merge deeply: a key of the overlay replaces the base's value, or merges into it
   when both are mappings; keys only in the base stay.
-- Lists of named items (mappings with a `name`, such as `layers`, `tenants`,
-  `helm.releases`) merge by name: an overlay item merges deeply into the base item of the
-  same name and keeps its place; new names are appended in the overlay's order.
+- Lists of named items (the lists the field table keys by `name`: `layers`, `tenants`,
+  `helm.releases`, `notifications.alerts`... , "unique by `name`" in docs/spec.md) merge by
+  name: an overlay item merges deeply into the base item of the same name and keeps its
+  place; new names are appended in the overlay's order.
 - `{name: x, $remove: true}` in such a list removes the base item `x`; `key: {$remove: true}`
   removes a key. Removing what the base does not have is an error.
-- Every other value (scalars, lists of scalars such as `depends_on`) is replaced whole.
+- Every other value is replaced whole: scalars, lists of scalars such as `depends_on`, and
+  lists of mappings that are not keyed by name even when their items have a `name` (object
+  references such as `notifications.alerts[].sources`, where `name: "*"` may appear twice;
+  lists inside Helm values, which Helm itself replaces whole).
 
 The merged document remembers, for every value, the file and line it came from, so an error
 names the file that holds the offending value, whichever it is.
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fluxform.errors import SpecError
+from fluxform.spec.kinds import Kind, Obj, Seq
 from fluxform.spec.loader import MAX_BYTES, Document, Path, format_path, parse
 
 EXTENDS = "extends"
@@ -125,8 +130,10 @@ def _resolve(doc: Document, directory: str, chain: list[str], root: str) -> Docu
 def merge(base: Document, overlay: Document) -> MergedDocument:
     """`overlay` merged onto `base` (the overlay's `extends` key dropped)."""
     origins: dict[Path, Origin] = {}
+    from fluxform.spec.fields import SPEC
+
     over = {k: v for k, v in overlay.value.items() if k != EXTENDS}
-    value = _merge(base.value, (base, ()), over, (overlay, ()), (), origins)
+    value = _merge(base.value, (base, ()), over, (overlay, ()), (), origins, SPEC)
     lines: dict[Path, int] = {}
     files: dict[Path, str] = {}
     for path, (doc, src) in origins.items():
@@ -176,7 +183,19 @@ def _named(items: Any) -> bool:
                                            for i in items)
 
 
-def _merge(base: Any, bo: Origin, over: Any, oo: Origin, path: Path, out: dict[Path, Origin]) -> Any:
+def keyed_by_name(kind: Kind | None) -> bool:
+    """A list the field table keys by `name` (fluxform.spec.kinds.Seq.key): merged by name."""
+    return isinstance(kind, Seq) and kind.key == "name"
+
+
+def _child(kind: Kind | None, key: str) -> Kind | None:
+    """The kind of `key` under a mapping of `kind` (None: not in the table, e.g. Helm values)."""
+    spec = kind.fields.get(key) if isinstance(kind, Obj) else None
+    return spec.kind if spec is not None else None
+
+
+def _merge(base: Any, bo: Origin, over: Any, oo: Origin, path: Path, out: dict[Path, Origin],
+           kind: Kind | None) -> Any:
     if isinstance(base, dict) and isinstance(over, dict) and not _is_remove(over):
         out[path] = oo
         result: dict[str, Any] = {}
@@ -187,7 +206,7 @@ def _merge(base: Any, bo: Origin, over: Any, oo: Origin, path: Path, out: dict[P
                 _check_remove(over[key], (oo[0], (*oo[1], key)), named=False)
             else:
                 result[key] = _merge(item, (bo[0], (*bo[1], key)), over[key], (oo[0], (*oo[1], key)),
-                                     (*path, key), out)
+                                     (*path, key), out, _child(kind, key))
         for key, item in over.items():
             if key in base:
                 continue
@@ -196,13 +215,14 @@ def _merge(base: Any, bo: Origin, over: Any, oo: Origin, path: Path, out: dict[P
                                   "remove this entry")
             result[key] = _record(item, (oo[0], (*oo[1], key)), (*path, key), out)
         return result
-    if _named(base) and _named(over):  # a name that is not a string is the validator's to refuse
-        return _merge_named(base, bo, over, oo, path, out)
+    # A name that is not a string is the validator's to refuse (the list is replaced whole).
+    if isinstance(kind, Seq) and keyed_by_name(kind) and _named(base) and _named(over):
+        return _merge_named(base, bo, over, oo, path, out, kind.item)
     return _record(over, oo, path, out)
 
 
 def _merge_named(base: list[dict[str, Any]], bo: Origin, over: list[dict[str, Any]], oo: Origin,
-                 path: Path, out: dict[Path, Origin]) -> list[Any]:
+                 path: Path, out: dict[Path, Origin], kind: Kind) -> list[Any]:
     out[path] = oo
     by_name: dict[Any, tuple[int, dict[str, Any]]] = {}
     for j, item in enumerate(over):
@@ -223,7 +243,7 @@ def _merge_named(base: list[dict[str, Any]], bo: Origin, over: list[dict[str, An
         if _is_remove(change):
             _check_remove(change, (oo[0], (*oo[1], j)), named=True)
             continue
-        result.append(_merge(item, src, change, (oo[0], (*oo[1], j)), (*path, len(result)), out))
+        result.append(_merge(item, src, change, (oo[0], (*oo[1], j)), (*path, len(result)), out, kind))
     for j, item in enumerate(over):
         if item["name"] in base_names:
             continue

@@ -22,7 +22,7 @@ from typing import Any
 
 from fluxform.spec.fields import OBJECT_REF, SOURCE, SPEC
 from fluxform.spec.kinds import Choice, Dict, Field, Flag, Json, Kind, Obj, Seq, Text, When, Whole
-from fluxform.spec.overlay import EXTENDS, REMOVE
+from fluxform.spec.overlay import EXTENDS, REMOVE, keyed_by_name
 
 SCHEMA_ID = "urn:fluxform:spec:v1"
 _DEFS: dict[str, Obj] = {"source": SOURCE, "objectRef": OBJECT_REF}
@@ -185,11 +185,6 @@ def overlay_json_schema() -> dict[str, Any]:
     }
 
 
-def _named(kind: Kind) -> bool:
-    """Items the merge matches by name: mappings with a `name` (fluxform.spec.overlay)."""
-    return isinstance(kind, Obj) and "name" in kind.fields
-
-
 def _partial_kind(kind: Kind, item: bool = False) -> dict[str, Any]:
     for name, (shared, as_item) in _OVERLAY_DEFS.items():
         if kind is shared and item == as_item:
@@ -198,7 +193,7 @@ def _partial_kind(kind: Kind, item: bool = False) -> dict[str, Any]:
         return _partial_obj(kind, item)
     if isinstance(kind, Seq):
         out: dict[str, Any] = {"type": "array"}
-        if _named(kind.item):
+        if keyed_by_name(kind):  # the lists the merge matches by name
             out["items"] = {"anyOf": [_partial_kind(kind.item, item=True), _REMOVE_ITEM]}
         else:
             out["items"] = _partial_kind(kind.item)

@@ -25,8 +25,10 @@ from hypothesis import strategies as st
 from fluxform.commands.schema import schema_text as full_schema_text
 from fluxform.errors import SpecError
 from fluxform.spec import load_spec
+from fluxform.spec.fields import SPEC
+from fluxform.spec.kinds import Kind, Obj, Seq
 from fluxform.spec.loader import parse
-from fluxform.spec.overlay import EXTENDS, REMOVE, resolve
+from fluxform.spec.overlay import EXTENDS, REMOVE, keyed_by_name, resolve
 from fluxform.spec.schema import json_schema, overlay_json_schema, schema_text
 
 ROOT = Path(__file__).parents[2]
@@ -128,9 +130,9 @@ def test_every_spec_points_editors_at_its_schema(path: Path) -> None:
 CORPUS = [read(p) for p in COMPLETE] + [resolved(p) for p in OVERLAYS]
 
 
-def named(items: list[Any]) -> bool:
-    """What fluxform.spec.overlay merges by name: a list of mappings that all have a name."""
-    return all(isinstance(i, dict) and isinstance(i.get("name"), str) for i in items)
+def child(kind: Kind | None, key: str) -> Kind | None:
+    spec = kind.fields.get(key) if isinstance(kind, Obj) else None
+    return spec.kind if spec is not None else None
 
 
 def choices(draw: st.DrawFn, removals: bool) -> list[str]:
@@ -139,17 +141,17 @@ def choices(draw: st.DrawFn, removals: bool) -> list[str]:
     return ["keep"] * kept + ["drop"] + (["remove"] if removals else [])
 
 
-def part(draw: st.DrawFn, value: Any, choices: list[str]) -> Any:
+def part(draw: st.DrawFn, value: Any, choices: list[str], kind: Kind | None = SPEC) -> Any:
     """`value` with keys (and list items) dropped at every depth; with "remove" among the
     `choices`, some keys replaced by `{$remove: true}` and some named items by
     `{name: x, $remove: true}`. An item of a named list keeps its name: that is what it merges
-    by."""
+    by. `kind` is the field table's kind of `value` (which lists are keyed by name)."""
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
             choice = draw(st.sampled_from(choices))
             if choice == "keep":
-                out[key] = part(draw, item, choices)
+                out[key] = part(draw, item, choices, child(kind, key))
             elif choice == "remove":
                 out[key] = {REMOVE: True}
         return out
@@ -159,11 +161,12 @@ def part(draw: st.DrawFn, value: Any, choices: list[str]) -> Any:
             choice = draw(st.sampled_from(choices))
             if choice == "drop":
                 continue
-            if named(value):
+            item_kind = kind.item if isinstance(kind, Seq) else None
+            if keyed_by_name(kind):
                 items.append({"name": item["name"], REMOVE: True} if choice == "remove"
-                             else {**part(draw, item, choices), "name": item["name"]})
+                             else {**part(draw, item, choices, item_kind), "name": item["name"]})
             else:
-                items.append(part(draw, item, choices) if isinstance(item, dict) else item)
+                items.append(part(draw, item, choices, item_kind) if isinstance(item, dict) else item)
         return items
     return value
 
@@ -223,6 +226,7 @@ LAYER = DEV["layers"][0]["name"]
 TENANT = DEV["tenants"][0]["name"]
 RECEIVER = DEV["notifications"]["receivers"][0]["name"]
 RESOURCE = DEV["notifications"]["receivers"][0]["resources"][0]["name"]
+ALERT = DEV["notifications"]["alerts"][0]["name"]
 
 # The overlays of the repository's overlay tests (tests/tenants, tests/hardening) and more that
 # only the merge decides: each loads over its base, so the schema must pass it.
@@ -254,11 +258,11 @@ tenants:
     "remove-a-whole-key": (yaml.safe_dump(DEV), "extends: base.yaml\nnotifications: {$remove: true}\n"),
     "remove-a-named-item": (yaml.safe_dump(DEV), f"extends: base.yaml\ntenants: [{{name: {TENANT}, $remove: true}}]\n"),
     "extend-without-required-keys": (TENANT_BASE, "extends: base.yaml\nlayers: [{name: infra, interval: 1h}]\n"),
-    # Any list of mappings that all have a name merges by name, object references too.
-    "object-ref-by-name": (yaml.safe_dump(DEV), f"extends: base.yaml\nnotifications: {{receivers: [{{name: {RECEIVER}, "
-                           f"resources: [{{name: {RESOURCE}, namespace: flux-system}}]}}]}}\n"),
-    "remove-an-object-ref": (yaml.safe_dump(DEV), f"extends: base.yaml\nnotifications: {{receivers: [{{name: {RECEIVER}, "
-                             f"resources: [{{name: {RESOURCE}, $remove: true}}]}}]}}\n"),
+    # Object references are not keyed by name: the overlay's list replaces the base's whole.
+    "object-refs-replace-whole": (yaml.safe_dump(DEV), f"extends: base.yaml\nnotifications: {{receivers: [{{name: {RECEIVER}, "
+                                  f"resources: [{{kind: GitRepository, name: {RESOURCE}, namespace: flux-system}}]}}]}}\n"),
+    "wildcard-refs-twice": (yaml.safe_dump(DEV), f"extends: base.yaml\nnotifications: {{alerts: [{{name: {ALERT}, sources: "
+                            "[{kind: Kustomization, name: '*'}, {kind: GitRepository, name: '*'}]}]}\n"),
 }
 
 
@@ -266,6 +270,18 @@ tenants:
 def test_the_overlays_fluxform_accepts_pass_the_schema(base: str, overlay: str) -> None:
     assert merges(yaml.safe_load(base), yaml.safe_load(overlay))
     OVERLAY.validate(yaml.safe_load(overlay))
+
+
+def test_object_references_replace_the_base_list_whole() -> None:
+    """`name: "*"` twice (two kinds) is a valid reference list; merging it by name refused it as
+    listed twice, and a single wildcard silently rewrote every base entry of that name."""
+    overlay = yaml.safe_load(ACCEPTED["wildcard-refs-twice"][1])
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "base.yaml").write_text(yaml.safe_dump(DEV, sort_keys=False))
+        (Path(tmp) / "env.yaml").write_text(yaml.safe_dump(overlay, sort_keys=False))
+        spec = load_spec(Path(tmp) / "env.yaml", display="env.yaml")
+    alert = next(a for a in spec.notifications.alerts if a.name == ALERT)
+    assert [(s.kind, s.name) for s in alert.sources] == [("Kustomization", "*"), ("GitRepository", "*")]
 
 
 # --- what one file can be wrong about ----------------------------------------------------------
@@ -279,6 +295,7 @@ REJECTED: dict[str, str] = {
     "bad-pattern": f"layers: [{{name: {LAYER}, interval: soon}}]\n",
     "reserved-name": "tenants: [{name: kube-system, interval: 5m}]\n",
     "remove-on-a-scalar-list": f"layers: [{{name: {LAYER}, depends_on: [{{name: x, $remove: true}}]}}]\n",
+    "remove-an-object-ref": f"notifications: {{receivers: [{{name: {RECEIVER}, resources: [{{name: {RESOURCE}, $remove: true}}]}}]}}\n",
     "remove-on-an-unnamed-list": f"layers: [{{name: {LAYER}, patches: [{{name: x, $remove: true}}]}}]\n",
     "remove-false": "cluster: {context: {$remove: false}}\n",
     "remove-with-a-value": "cluster: {context: {$remove: true, value: x}}\n",
