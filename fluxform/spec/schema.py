@@ -16,7 +16,6 @@ key optional at every depth, kinds, patterns and choices kept, any key may be
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -239,7 +238,3 @@ def _written(key: str) -> dict[str, Any]:
 def schema_text(schema: dict[str, Any]) -> str:
     """A schema as committed: sorted keys, indent 2, trailing newline."""
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"
-
-
-if __name__ == "__main__":  # python -m fluxform.spec.schema [overlay]
-    sys.stdout.write(schema_text(overlay_json_schema() if sys.argv[1:] == ["overlay"] else json_schema()))

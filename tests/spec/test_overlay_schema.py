@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,6 @@ from conftest import assert_golden, run_cli
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fluxform.commands.schema import schema_text as full_schema_text
 from fluxform.errors import SpecError
 from fluxform.spec import load_spec
 from fluxform.spec.fields import SPEC
@@ -69,16 +66,16 @@ def resolved(path: Path) -> dict[str, Any]:
 # --- the committed file ------------------------------------------------------------------------
 
 def test_committed_overlay_schema_is_the_generated_one() -> None:
-    """FLUXFORM_UPDATE_GOLDEN=1 (or `python -m fluxform.spec.schema overlay > ...`) rewrites it."""
+    """FLUXFORM_UPDATE_GOLDEN=1 (or `fluxform schema --overlay > ...`) rewrites it."""
     assert_golden(COMMITTED, schema_text(overlay_json_schema()))
     assert json.loads(COMMITTED.read_text()) == overlay_json_schema()
 
 
-@pytest.mark.parametrize("argv", [["overlay"], []], ids=["overlay", "full"])
-def test_the_module_prints_the_committed_schemas(argv: list[str]) -> None:
-    out = subprocess.run([sys.executable, "-m", "fluxform.spec.schema", *argv], check=True,
-                         capture_output=True, text=True, cwd=ROOT).stdout
-    assert out == (schema_text(overlay_json_schema()) if argv else full_schema_text())
+@pytest.mark.parametrize("argv", [["--overlay"], []], ids=["overlay", "full"])
+def test_the_cli_prints_the_committed_schemas(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    committed = ROOT / "schema" / ("fluxform-overlay.schema.json" if argv else "fluxform-spec.schema.json")
+    code, out, _ = run_cli(capsys, "schema", *argv)
+    assert code == 0 and out == committed.read_text(encoding="utf-8")
 
 
 def test_overlay_schema_is_valid_draft_2020_12() -> None:
