@@ -44,7 +44,16 @@ class StackSettings:
 
     kube_context: str | None
     kubeconfig: str | None
-    github_owner: str
+    github_owner: str | None  # optional: only a stack that registers deploy keys needs it
+
+
+def github_owners(spec: Spec) -> list[str]:
+    """The GitHub owners whose repositories get a deploy key from this stack (sorted); empty
+    when nothing touches GitHub (an OCI fleet, tenants from OCI, https:// or another Git host):
+    such a stack then has no GitHub provider at all and needs no fluxform:githubOwner."""
+    fleet_owner = (spec.fleet.owner,) if spec.fleet.needs_deploy_key else ()  # an OCI fleet has none
+    owners = {*fleet_owner, *(t.source.owner for t in spec.tenants if t.source.registers_deploy_key)}
+    return sorted(o for o in owners if o)
 
 
 def check_interlock(spec: Spec, settings: StackSettings) -> None:
@@ -59,9 +68,13 @@ def check_interlock(spec: Spec, settings: StackSettings) -> None:
             "another cluster; fix the stack config, not the spec)")
     if spec.cluster.kubeconfig is not None and spec.cluster.kubeconfig != settings.kubeconfig:
         raise ConfigError(f"{spec.source_file}: cluster.kubeconfig does not match fluxform:kubeconfig")
-    fleet_owner = (spec.fleet.owner,) if spec.fleet.needs_deploy_key else ()  # an OCI fleet has none
-    owners = {*fleet_owner, *(t.source.owner for t in spec.tenants if t.source.registers_deploy_key)}
-    foreign = sorted(owners - {settings.github_owner})
+    owners = github_owners(spec)
+    if owners and settings.github_owner is None:
+        raise ConfigError(
+            f"stack config: fluxform:githubOwner is not set, but {spec.source_file} registers deploy "
+            f"keys on GitHub repositories of {owners[0]!r} (hint: pulumi config set "
+            f"fluxform:githubOwner {owners[0]})")
+    foreign = [o for o in owners if o != settings.github_owner]
     if foreign:
         raise ConfigError(
             f"{spec.source_file}: repository owner {foreign[0]!r} differs from the stack's "
@@ -87,9 +100,13 @@ def build(spec: Spec, settings: StackSettings) -> dict[str, pulumi.Output[str]]:
         with open(str(settings.kubeconfig), encoding="utf-8") as handle:
             kube_settings["kubeconfig"] = pulumi.Output.secret(handle.read())
     kube = KindProvider(KUBERNETES_PROVIDER, spec.cluster.name, kube_settings)
-    gh = KindProvider(GITHUB_PROVIDER, f"github-{settings.github_owner}",
-                      {"owner": settings.github_owner, "baseUrl": GITHUB_API})
-    providers = pulumi.ResourceOptions(providers={"kubernetes": kube, "github": gh})
+    chosen: dict[str, pulumi.ProviderResource] = {"kubernetes": kube}
+    if github_owners(spec) and settings.github_owner is not None:
+        # Least privilege: the GitHub provider (and the token `pulumi up` gives it) exists only
+        # for a stack that registers deploy keys; an OCI-only stack never touches GitHub.
+        chosen["github"] = KindProvider(GITHUB_PROVIDER, f"github-{settings.github_owner}",
+                                        {"owner": settings.github_owner, "baseUrl": GITHUB_API})
+    providers = pulumi.ResourceOptions(providers=chosen)
     by_pulumi = spec.flux.delivery == "pulumi"
 
     variables = cluster_variables(spec, cfg)
@@ -169,7 +186,7 @@ def cluster_variables(spec: Spec, cfg: pulumi.Config) -> dict[str, pulumi.Input[
 def settings_from_config() -> StackSettings:
     cfg = pulumi.Config("fluxform")
     return StackSettings(kube_context=cfg.get("kubeContext"), kubeconfig=cfg.get("kubeconfig"),
-                         github_owner=cfg.require("githubOwner"))
+                         github_owner=cfg.get("githubOwner"))
 
 
 def main() -> None:

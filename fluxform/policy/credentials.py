@@ -3,6 +3,7 @@ no credentials in plain sight (Helm values, URLs)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +23,12 @@ TOKEN_TYPES = {
     "random:index/randomPassword:RandomPassword": "length",
 }
 DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
+# A bare `token@` before the host of an https:// or oci:// URL (user info without a password):
+# there a user name cannot be told from a token (`ssh://git@host`, the normal form of a Git
+# URL, is not matched). The spec refuses it (fluxform.spec.validate.url_credentials); this
+# finds it in objects from elsewhere (a --baseline graph, a --state export). Every part stops
+# at a delimiter, so a string is scanned in linear time.
+URL_WITH_TOKEN = re.compile(r"(?:https?|oci)://[^/?#@\s:]+@", re.IGNORECASE)
 
 
 def receiver_auth(objs: list[PolicyObject], ctx: Context) -> Hits:
@@ -83,9 +90,10 @@ def image_automation_branch(objs: list[PolicyObject], ctx: Context) -> Hits:
 
 def url_with_password(value: Any, path: str = "") -> Iterator[str]:
     """The paths (never the values) of every string in `value` holding `user:pass@` in a URL
-    (a password the capture masked, `user:***@`, included)."""
+    (a password the capture masked, `user:***@`, included), or a bare `token@` in an https://
+    or oci:// URL."""
     if isinstance(value, str):
-        if URL_WITH_PASSWORD.search(value):
+        if URL_WITH_PASSWORD.search(value) or URL_WITH_TOKEN.search(value):
             yield path or "(value)"
     elif isinstance(value, dict) and not is_marker(value):
         for key in sorted(value, key=str):

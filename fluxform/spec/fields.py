@@ -295,7 +295,7 @@ RELEASE = Obj({
 
 SOURCE_TYPES = ("github", "git", "oci")
 _GITHUB_ONLY = ("owner", "repository")
-_GIT_ONLY = ("branch", "verify_secret", "image_automation", "image_automation_branch")
+_GIT_ONLY = ("branch", "image_automation", "image_automation_branch")
 _SSH_ONLY = ("deploy_key", "known_hosts")
 _OCI_ONLY = ("tag", "semver", "digest", "verify_provider", "verify_identities")
 
@@ -484,6 +484,9 @@ SOPS = Obj({
 }, one_of=(OneOf(("age_key_config", "kms_annotations"), "one decryption identity per cluster",
                  required=False),), optional=True)
 
+# Free text that goes into one header line (a commit author): as FREE, without the newline
+# and tab multi-line text may hold (a newline there would start another header).
+ONE_LINE = Text("text", "", 1024, "any text", echo=False)
 IMAGE_NAME = Text("an image name", "^[a-z0-9]+([._/:-][a-z0-9]+)*$", 255, "ghcr.io/acme/web",
                   "registry/repository without a tag, e.g. ghcr.io/acme/web")
 ORDER = Choice(("asc", "desc"))
@@ -515,8 +518,8 @@ IMAGE_UPDATE = Obj({
                   "fleet.path)."),
     "strategy": Field(Choice(("Setters",)), "Update strategy (setter markers in the manifests).",
                       default="Setters"),
-    "author_name": Field(FREE, "Commit author name.", default="fluxcdbot"),
-    "author_email": Field(FREE, "Commit author e-mail.", default="fluxcdbot@users.noreply.github.com"),
+    "author_name": Field(ONE_LINE, "Commit author name.", default="fluxcdbot"),
+    "author_email": Field(ONE_LINE, "Commit author e-mail.", default="fluxcdbot@users.noreply.github.com"),
     "message_template": Field(FREE, "Commit message template."),
     "signing_key_secret": Field(SUBDOMAIN, "Secret (in flux-system, managed outside fluxform) with the "
                                 "key commits are signed with."),

@@ -30,6 +30,10 @@ class Text:
     reserved_hint: str = ""
     numbers: bool = False
     """Accept a YAML integer and keep its decimal text (Kubernetes quantities)."""
+    url: bool = False
+    """A URL: user info (`user@`, `user:password@`) is checked (validate.url_credentials)."""
+    lines: bool = False
+    """Multi-line text: tab and newline are allowed (every other control character never is)."""
 
     @cached_property
     def regex(self) -> re.Pattern[str] | None:
@@ -175,11 +179,12 @@ REL_PATH = Text("a relative path",
                 "./clusters/dev", "use e.g. ./clusters/dev (relative, no '..')")
 CONTEXT = Text("a kubeconfig context name", "^[^\\s]+$", 253, "kind-dev", "no spaces")
 SOURCE_URL = Text("a source URL", "^(https|ssh|oci)://[^\\s]+$", 2048, "https://github.com/acme/apps",
-                  "https:// or ssh:// (type git), oci:// (type oci)", echo=False)
+                  "https:// or ssh:// (type git), oci:// (type oci)", echo=False, url=True)
 _HOST_KEY = "[^\\s#]+ [A-Za-z0-9@.-]+ [A-Za-z0-9+/]+={0,3}"
 KNOWN_HOSTS = Text("known_hosts lines", f"^{_HOST_KEY}(\\n{_HOST_KEY})*\\n?$", 16384,
                    "git.example.com ssh-ed25519 AAAA...",
-                   "one 'host key-type base64-key' line per host key (ssh-keyscan output)", echo=False)
+                   "one 'host key-type base64-key' line per host key (ssh-keyscan output)", echo=False,
+                   lines=True)
 OCI_TAG = Text("an OCI tag", "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", 128, "latest",
                "letters, digits, '_', '.' and '-', at most 128")
 DIGEST = Text("an OCI digest", "^sha256:[a-f0-9]{64}$", 71, "sha256:<64 hex digits>",
@@ -190,12 +195,13 @@ OIDC = Text("an OIDC issuer or subject pattern", "^[^\\s]+$", 1024,
             "https://token.actions.githubusercontent.com", "a regular expression without spaces",
             echo=False)
 URL = Text("a URL", "^(oci|https?)://[^\\s]+$", 2048, "oci://ghcr.io/org/charts",
-           "an oci:// or https:// URL", echo=False)
-WEB_URL = Text("a URL", "^https?://[^\\s]+$", 2048, "https://example.com/hook", "an https:// URL", echo=False)
+           "an oci:// or https:// URL", echo=False, url=True)
+WEB_URL = Text("a URL", "^https?://[^\\s]+$", 2048, "https://example.com/hook", "an https:// URL", echo=False,
+               url=True)
 CONFIG_KEY = Text("a Pulumi config key", "^[A-Za-z][A-Za-z0-9_-]*$", 128, "slackWebhookUrl",
                   "the key of a secret in the stack config (fluxform namespace), e.g. slackWebhookUrl")
 EVENT = Text("an event name", "^[A-Za-z0-9_.:-]+$", 63, "push", "e.g. push or ping")
-FREE = Text("text", "", 1024, "any text", echo=False)
+FREE = Text("text", "", 1024, "any text", echo=False, lines=True)
 ROTATION = Text("a rotation marker", "", 63, "2026-01", "any short text, e.g. a date")
 QUANTITY = Text("a Kubernetes quantity",
                 "^([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$",
@@ -205,12 +211,12 @@ RESOURCE = Text("a resource name", "^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$"
 ANNOTATION_KEY = Text("an annotation key",
                       f"^({_LABEL}(\\.{_LABEL})*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", 316,
                       "fluxform.io/owner", "an optional DNS prefix and '/', then a name")
-ANNOTATION_VALUE = Text("an annotation value", "", 4096, "text", echo=False)
+ANNOTATION_VALUE = Text("an annotation value", "", 4096, "text", echo=False, lines=True)
 RULE_ID = Text("a policy rule id", "^FF[0-9]{3}$", 16, "FF001",
                "rule ids look like FF001 (see docs/policy.md)")
 VAR_NAME = Text("a substitution variable name", "^[A-Za-z_][A-Za-z0-9_]*$", 253, "CLUSTER_DOMAIN",
                 "letters, digits and '_', not starting with a digit (Flux postBuild variables)")
-VAR_VALUE = Text("a substitution value", "", 4096, "example.com", echo=False)
+VAR_VALUE = Text("a substitution value", "", 4096, "example.com", echo=False, lines=True)
 AGE_RECIPIENT = Text("an age public key", "^age1[02-9ac-hj-np-z]{58}$", 62, "age1...",
                      "the public key `age-keygen -y` prints (age1 and 58 characters); the private "
                      "key belongs in the stack config (pulumi config set --secret)", echo=False)
@@ -218,6 +224,6 @@ API_VERSION = Text("an API version", "^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?v[0-9]+
                    "apps/v1", "group/version such as apps/v1, or v1 for the core group")
 KIND_NAME = Text("a Kubernetes kind", "^[A-Z][A-Za-z0-9]*$", 63, "Deployment",
                  "a kind name such as Deployment (upper camel case)")
-PATCH_TEXT = Text("a patch", "", 65536, "a YAML mapping or a JSON6902 list", echo=False)
+PATCH_TEXT = Text("a patch", "", 65536, "a YAML mapping or a JSON6902 list", echo=False, lines=True)
 SELECTOR = Text("a selector", "", 1024, "app=web", echo=False)
 TARGET_NAME = Text("a name or regular expression", "^[^\\s]+$", 253, "web", "no spaces", echo=False)

@@ -213,12 +213,29 @@ def _merge(base: Any, bo: Origin, over: Any, oo: Origin, path: Path, out: dict[P
             if _is_remove(item):
                 raise oo[0].error((*oo[1], key), "nothing to remove: the base has no such key",
                                   "remove this entry")
+            _refuse_stray_remove(item, (oo[0], (*oo[1], key)))
             result[key] = _record(item, (oo[0], (*oo[1], key)), (*path, key), out)
         return result
     # A name that is not a string is the validator's to refuse (the list is replaced whole).
     if isinstance(kind, Seq) and keyed_by_name(kind) and _named(base) and _named(over):
         return _merge_named(base, bo, over, oo, path, out, kind.item)
+    _refuse_stray_remove(over, oo)
     return _record(over, oo, path, out)
+
+
+def _refuse_stray_remove(value: Any, origin: Origin) -> None:
+    """A `$remove` inside a value the overlay adds or replaces whole removes nothing: refused,
+    not kept as a literal key (it would become, say, a Helm value `{"$remove": true}`)."""
+    doc, src = origin
+    if isinstance(value, dict):
+        if REMOVE in value:
+            raise doc.error((*src, REMOVE), "nothing to remove: the base has no such entry",
+                            "remove this entry")
+        for key, item in value.items():
+            _refuse_stray_remove(item, (doc, (*src, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_stray_remove(item, (doc, (*src, index)))
 
 
 def _merge_named(base: list[dict[str, Any]], bo: Origin, over: list[dict[str, Any]], oo: Origin,
@@ -251,5 +268,6 @@ def _merge_named(base: list[dict[str, Any]], bo: Origin, over: list[dict[str, An
             raise oo[0].error((*oo[1], j, REMOVE),
                               f"nothing to remove: the base has no entry {item['name']!r}",
                               "remove this entry")
+        _refuse_stray_remove(item, (oo[0], (*oo[1], j)))
         result.append(_record(item, (oo[0], (*oo[1], j)), (*path, len(result)), out))
     return result

@@ -24,6 +24,36 @@ _SECRETISH = re.compile(r"secret|token|passw|credential|private|webhook|api_?key
 _BOOLEAN_WORDS = "YAML reads yes/no/on/off/true/false as booleans"
 
 
+# Characters no spec value may hold: C0 and C1 controls, DEL, and the bidirectional overrides
+# and isolates that make a terminal or a review show other text than the bytes (tab and
+# newline only in multi-line kinds).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)@")
+
+
+def url_credentials(url: str) -> tuple[str, str] | None:
+    """Why `url` may not carry its user info (reason, hint), or None when it may.
+
+    `ssh://git@host` names a user, not a secret. `user:password@` in an https:// or ssh:// URL
+    is masked in every output and reported by policy rule FF020 (docs/security.md). An oci://
+    URL takes no user info at all: Flux reads registry credentials only from a Secret or the
+    cloud's workload identity. A bare `token@` in an https:// URL cannot be told from a user
+    name, so no output could mask it: refused."""
+    match = _USERINFO.match(url)
+    if match is None:
+        return None
+    scheme, info = match.group(1).lower(), match.group(2)
+    if scheme == "oci":
+        return ("an oci:// URL carries no credentials (user info before '@')",
+                "registry credentials go in a pull Secret (secret_ref) or the cloud's workload "
+                "identity (provider)")
+    if scheme == "ssh" or ":" in info:
+        return None
+    return ("the URL carries user info before '@' (a token there would be shown in every output)",
+            "credentials go in a Secret the source references; a public https:// URL needs none")
+
+
 def check(doc: Document) -> dict[str, Any]:
     """The checked document with every default filled in, or the first SpecError."""
     return _obj(doc, (), doc.value, SPEC)
@@ -131,6 +161,12 @@ def _text(doc: Document, path: Path, value: Any, kind: Text) -> str:
     if len(value) > kind.max_len:
         raise doc.error(path, f"{shown(path, value, kind)} is longer than {kind.max_len} characters",
                         kind.hint)
+    control = (_CONTROL if kind.lines else _LINE_CONTROL).search(value)
+    if control is not None:
+        raise doc.error(path, f"contains the control character U+{ord(control.group()):04X}",
+                        "remove it (control and bidirectional characters are never part of a value)")
+    if kind.url and (problem := url_credentials(value)) is not None:
+        raise doc.error(path, *problem)
     if kind.regex is not None and not kind.regex.fullmatch(value):
         raise doc.error(path, f"{shown(path, value, kind)} is not {kind.what}", kind.hint)
     if value in kind.reserved:

@@ -7,7 +7,14 @@ Ways in (one project copy for the module):
   and KUBECONFIG naming a file full of canaries (its path holds one too);
 - plaintext Secret data in a tampered `--baseline` graph and in a `--state` export (a
   `plaintext` secret envelope and an unencrypted Secret `data`);
-- HelmRelease values under a password key and a source URL with `user:pass@` (stack `leaky`).
+- HelmRelease values under a password key and a source URL with `user:pass@` (stack `leaky`);
+- stack `air` (issue #14: the fleet as a keyless-verified OCI artifact, a chart_ref Helm
+  repository, an OCI tenant and no fluxform:githubOwner): its own `secure:` ciphertext, and
+  credentials written into the new URL fields of its spec (`oci://user:pass@`, `oci://token@`,
+  an https tenant URL and a Provider address with `token@`, a canary after a control
+  character). fluxform refuses those at load time: every command run on them (validate,
+  plan in each format with --out/--save/--save-plan, check, render) exits 1 with one line,
+  shows no canary and writes nothing.
 
 Ways out: plan text / markdown / json on stdout, `--out` files, `--save` graphs, the `--all
 --out DIR` comment files, `--debug` stderr, `check` text and json, the `render` tree and its
@@ -57,6 +64,13 @@ CANARY = {
     "baseline-data": "CANARY-baseline-data-6b2e",
     "state-plaintext": "CANARY-state-plaintext-f1a7",
     "state-data": "CANARY-state-data-93cd",
+    "air-ciphertext": "v1:CANARY-air-secure-ciphertext-0c5e",
+    "oci-url-password": "CANARY-oci-url-password-7d21",
+    "oci-url-token": "CANARY-oci-url-token-e60b",
+    "chart-url-token": "CANARY-chart-url-token-41a9",
+    "git-url-token": "CANARY-https-url-token-b38f",
+    "address-token": "CANARY-provider-address-token-9f14",
+    "after-control": "CANARY-after-control-char-2ad7",
 }
 # Credentials written into the spec itself (stack `leaky`): flagged by FF020.
 LEAKY = {"helm-password": "CANARY-helm-admin-password-4e4e",
@@ -126,7 +140,94 @@ def make_project(root: Path) -> Path:
     (project / "Pulumi.leaky.yaml").write_text(config.replace("stacks/dev.yaml", "stacks/leaky.yaml"))
     (project / "kube.yaml").write_text(
         kubeconfig(CANARY["kube-token"], CANARY["kube-key"], "https://203.0.113.7:6443"))
+    (project / "stacks" / "air.yaml").write_text(AIR_SPEC)
+    (project / "Pulumi.air.yaml").write_text(AIR_CONFIG)
     return project
+
+
+# Stack `air`: the fleet as an OCI artifact (tests/delivery/test_delivery_oci_e2e.py), with
+# `delivery: git` so that render writes its objects; nothing in it needs GitHub.
+AIR_SPEC = """version: 1
+cluster:
+  name: air
+  environment: prod
+  context: kind-air
+flux:
+  chart_version: "2.17.2"
+  delivery: git
+fleet:
+  type: oci
+  oci:
+    url: oci://registry.internal/acme/fleet
+    tag: "2026.01.1"
+    verify_signatures: true
+    verify_identities:
+      - issuer: ^https://token\\.actions\\.githubusercontent\\.com$
+        subject: ^https://github\\.com/acme/fleet/\\.github/workflows/push\\.yaml@refs/heads/main$
+  path: ./clusters/air
+layers:
+  - name: infra
+    path: ./infra
+helm:
+  repositories:
+    - name: charts
+      url: oci://ghcr.io/stefanprodan/charts
+      chart_ref: true
+      verify_signatures: true
+      verify_secret: cosign-keys
+  releases:
+    - name: podinfo
+      namespace: podinfo
+      repository: charts
+      chart: podinfo
+      version: "6.7.1"
+tenants:
+  - name: team-a
+    source:
+      type: oci
+      url: oci://registry.internal/acme/team-a
+      digest: sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+      verify_signatures: true
+      verify_secret: team-a-cosign
+  - name: team-b
+    source:
+      type: git
+      url: https://git.example.com/acme/team-b
+notifications:
+  providers:
+    - name: slack
+      type: slack
+      secret_config: slackWebhookUrl
+    - name: hook
+      type: generic
+      address: https://hooks.example.com/flux
+  alerts:
+    - name: fleet
+      provider: slack
+      sources:
+        - kind: OCIRepository
+          name: flux-system
+"""
+AIR_CONFIG = f"""config:
+  fluxform:spec: stacks/air.yaml
+  fluxform:kubeContext: kind-air
+  fluxform:slackWebhookUrl:
+    secure: {CANARY["air-ciphertext"]}
+"""
+# Credentials in the new URL fields of stack `air` (each refused at load time).
+REFUSED = {
+    "oci-url-password": ("url: oci://registry.internal/acme/fleet",
+                         f"url: oci://robot:{CANARY['oci-url-password']}@registry.internal/acme/fleet"),
+    "oci-url-token": ("url: oci://registry.internal/acme/team-a",
+                      f"url: oci://{CANARY['oci-url-token']}@registry.internal/acme/team-a"),
+    "chart-url-token": ("url: oci://ghcr.io/stefanprodan/charts",
+                        f"url: oci://{CANARY['chart-url-token']}@ghcr.io/stefanprodan/charts"),
+    "git-url-token": ("url: https://git.example.com/acme/team-b",
+                      f"url: https://{CANARY['git-url-token']}@git.example.com/acme/team-b"),
+    "address-token": ("address: https://hooks.example.com/flux",
+                      f"address: https://{CANARY['address-token']}@hooks.example.com/flux"),
+    "after-control": ('tag: "2026.01.1"', f'tag: "2026\\e{CANARY["after-control"]}"'),
+}
 
 
 def state_export(path: Path) -> Path:
@@ -178,6 +279,8 @@ class World:
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> where -> text
     identical: dict[str, list[bytes]] = field(default_factory=dict)   # output -> per token
     cache_entries: int = 0
+    air_cache_entries: int = 0
+    refused: dict[str, list[Run]] = field(default_factory=dict)  # REFUSED name -> its runs
 
     def add(self, kind: str, where: str, text: str) -> None:
         self.outputs.setdefault(kind, {})[where] = text
@@ -308,6 +411,82 @@ def cache_outputs(world: World, tmp: Path) -> None:
         world.add("cache", name, text)
 
 
+def air_outputs(world: World, tmp: Path) -> None:
+    """Stack `air` (OCI fleet, no GitHub): every plan format with --out/--save/--save-plan,
+    render, validate, and a capture cache of its own (its stack reads no kubeconfig file, so
+    entries are stored: they must hold no canary either)."""
+    project = str(world.project)
+    for fmt in ("text", "markdown", "json"):
+        out, save, reviewed = tmp / f"air.{fmt}", tmp / f"air-{fmt}.graph.json", tmp / f"air-{fmt}.plan.json"
+        result = run("--debug", "plan", "--project", project, "--stack", "air", "--format", fmt,
+                     "--out", str(out), "--save", str(save), "--save-plan", str(reviewed),
+                     "--no-policy-gate", "--no-cache")
+        assert result.code == 0, result
+        world.add(fmt, f"air {fmt}", result.out)
+        world.add("--debug stderr", f"air {fmt}", result.err)
+        world.add("--out", f"air {fmt}", out.read_text())
+        world.add("--save", f"air {fmt}", save.read_text())
+        world.add("--save-plan", f"air {fmt}", reviewed.read_text())
+        if fmt == "text":
+            text = out.read_text()
+            assert "OCIRepository flux-ocirepository-flux-system will be created" in text, text
+            assert "providers:github" not in text, "an OCI-only stack needs no GitHub provider"
+    tree = tmp / "render-air"
+    result = run("render", "--project", project, "--stack", "air", "--out", str(tree))
+    assert result.code == 0, result
+    world.add("render", "air stdout/stderr", result.out + result.err)
+    files = tree_text(tree)
+    assert "clusters/air/helm/ocirepository-podinfo.yaml" in files, sorted(files)
+    for name, text in files.items():
+        world.add("render", f"air {name}", text)
+    result = run("validate", str(world.project / "stacks" / "air.yaml"))
+    assert result.code == 0, result
+    world.add("validate", "air", result.out + result.err)
+    cache = tmp / "cache-air"
+    for _ in range(2):  # the second run reads what the first stored
+        result = run("plan", "--project", project, "--stack", "air", "--cache-dir", str(cache),
+                     "--no-policy-gate")
+        assert result.code == 0, result
+        world.add("cache", "plan air stdout/stderr", result.out + result.err)
+    files = tree_text(cache)
+    world.air_cache_entries = sum(name.endswith(".json") for name in files)
+    for name, text in files.items():
+        world.add("cache", f"air {name}", text)
+
+
+def refused_outputs(world: World, tmp: Path) -> None:
+    """Stack `refused`: stack `air` with one credential written into a new URL field. Every
+    command exits 1 with one line and writes none of its files."""
+    from hardening_support import assert_one_line
+
+    project = str(world.project)
+    spec_file = world.project / "stacks" / "refused.yaml"
+    (world.project / "Pulumi.refused.yaml").write_text(AIR_CONFIG.replace("stacks/air.yaml",
+                                                                          "stacks/refused.yaml"))
+    try:
+        for name, (old, new) in REFUSED.items():
+            assert old in AIR_SPEC, name
+            spec_file.write_text(AIR_SPEC.replace(old, new, 1))
+            base = tmp / f"refused-{name}"
+            runs = [run("validate", str(spec_file))]
+            for fmt in ("text", "markdown", "json"):
+                runs.append(run("--debug", "plan", "--project", project, "--stack", "refused",
+                                "--format", fmt, "--out", str(base / "plan"), "--save", str(base / "graph"),
+                                "--save-plan", str(base / "reviewed"), "--cache-dir", str(base / "cache")))
+            for fmt in ("text", "json"):
+                runs.append(run("check", "--project", project, "--stack", "refused", "--format", fmt))
+            runs.append(run("render", "--project", project, "--stack", "refused", "--out", str(base / "tree")))
+            for result in runs:
+                assert_one_line(result, "refused.yaml:")
+                world.add("refused", f"{name} #{len(world.refused.get(name, []))}", result.out + result.err)
+                world.refused.setdefault(name, []).append(result)
+            written = sorted(str(p.relative_to(base)) for p in base.rglob("*")) if base.exists() else []
+            assert written in ([], ["cache"]), (name, written)  # an empty cache directory at most
+    finally:
+        spec_file.unlink()
+        (world.project / "Pulumi.refused.yaml").unlink()
+
+
 def apply_outputs(world: World, tmp: Path, mp: pytest.MonkeyPatch) -> None:
     """`apply` of a reviewed plan, and `apply --auto-approve`, against the stand-in pulumi."""
     from fluxform.stackrun import capture_stack
@@ -349,12 +528,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     with planner_environment(tmp, "") as mp:
         other_outputs(w, tmp)
         cache_outputs(w, tmp)
+        air_outputs(w, tmp)
+        refused_outputs(w, tmp)
         apply_outputs(w, tmp, mp)
     return w
 
 
 KINDS = ["text", "markdown", "json", "stderr", "--debug stderr", "--out", "--save", "--all --out",
-         "check", "render", "validate", "--save-plan", "cache", "apply"]
+         "check", "render", "validate", "--save-plan", "cache", "apply", "refused"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -382,7 +563,23 @@ def test_the_canaries_went_in(world: World) -> None:
     # The world's stacks reach their cluster through a kubeconfig file: nothing derived from
     # it may be stored, so the cache holds no entry for them at all (fluxform/cache.py).
     assert world.cache_entries == 0, "a capture that read a kubeconfig file was cached"
+    assert world.air_cache_entries >= 1, "stack air's capture was not cached: nothing was checked"
+    air = json.loads(world.outputs["--save"]["air json"])
+    (slack,) = [r for r in air["resources"] if r["name"] == "notifications-slack-address"]
+    assert "(sensitive value)" in world.outputs["--out"]["air text"] and slack["inputs"]["stringData"]
     assert len([k for kind in world.outputs.values() for k in kind]) >= 60
+
+
+def test_every_credential_in_a_new_url_field_is_refused_by_every_command(world: World) -> None:
+    """Each REFUSED spec: validate, plan x3, check x2 and render each failed on its field."""
+    assert set(world.refused) == set(REFUSED)
+    fields = {"oci-url-password": "fleet.oci.url", "oci-url-token": "tenants[0].source.url",
+              "chart-url-token": "helm.repositories[0].url", "git-url-token": "tenants[1].source.url",
+              "address-token": "notifications.providers[1].address", "after-control": "fleet.oci.tag"}
+    for name, runs in world.refused.items():
+        assert len(runs) == 7, name
+        for result in runs:
+            assert f": {fields[name]}: " in result.err, (name, result.err)
 
 
 @pytest.mark.parametrize("output", ["--save graph", "json plan", "--save-plan file"])
