@@ -234,6 +234,7 @@ def load_stack(project_dir: str | Path, stack: str) -> StackConfig:
     config: dict[str, str] = {}
     secrets: set[str] = set()
     declared_secret: set[str] = set()
+    required: set[str] = set()  # declared with neither a value nor a default
     for key, value in project.config.items():
         full = _full_key(key, project.name, "Pulumi.yaml")
         if isinstance(value, dict) and value and set(value) <= DECLARATION_KEYS:
@@ -241,6 +242,7 @@ def load_stack(project_dir: str | Path, stack: str) -> StackConfig:
                 declared_secret.add(full)
             value = value.get("value", value.get("default"))
             if value is None:
+                required.add(full)
                 continue
         config[full] = _as_string(value)
     plain_keys: set[str] = set()
@@ -253,6 +255,14 @@ def load_stack(project_dir: str | Path, stack: str) -> StackConfig:
         plain, secret = _redacted(value)
         config[full] = _as_string(plain, f"{where}: {full}")
         (secrets if secret else plain_keys).add(full)
+    missing = sorted(required - config.keys())
+    if missing:
+        # pulumi/pulumi pkg/workspace/config.go, ValidateStackConfigAndApplyProjectConfig: a
+        # key the project declares without a value or default must be set on every stack, or
+        # `pulumi preview`/`up` stop with "Stack '<name>' is missing configuration value".
+        raise ConfigError(f"{label}: {missing[0]}: not set, but Pulumi.yaml declares it without "
+                          f"a default, so `pulumi up` refuses this stack (hint: pulumi config set "
+                          f"{missing[0]} ..., or give the declaration a default)")
     for full in sorted(declared_secret & plain_keys):
         raise ConfigError(f"{label}:{line_of[full]}: {full}: declared secret in Pulumi.yaml but "
                           f"stored in plain text (hint: pulumi config set --secret {full} ...)")

@@ -61,9 +61,10 @@ def test_values_are_strings_as_pulumi_stores_them(tmp_path: Path) -> None:
 def test_project_level_defaults_apply_and_stack_values_win(tmp_path: Path) -> None:
     pulumi_yaml = ("name: proj\nmain: prog/\nconfig:\n  region: eu-1\n"
                    "  size:\n    type: integer\n    default: 2\n"
-                   "  proj:mode:\n    value: fast\n  undeclared:\n    type: string\n")
-    cfg = load_stack(project(tmp_path, "config:\n  proj:size: 5\n", pulumi_yaml), "dev")
-    assert cfg.config == {"proj:region": "eu-1", "proj:size": "5", "proj:mode": "fast"}
+                   "  proj:mode:\n    value: fast\n  required:\n    type: string\n")
+    cfg = load_stack(project(tmp_path, "config:\n  proj:size: 5\n  required: here\n", pulumi_yaml), "dev")
+    assert cfg.config == {"proj:region": "eu-1", "proj:size": "5", "proj:mode": "fast",
+                          "proj:required": "here"}
 
 
 def test_stack_config_dir_and_qualified_stack_names(tmp_path: Path) -> None:
@@ -95,8 +96,13 @@ def test_stack_config_dir_and_qualified_stack_names(tmp_path: Path) -> None:
     ("name: proj\nmain: prog/\nconfig:\n  token:\n    type: string\n    secret: true\n",
      "config:\n  token: in-the-clear\n", "dev",
      "Pulumi.dev.yaml:2: proj:token: declared secret in Pulumi.yaml but stored in plain text"),
+    ("name: proj\nmain: prog/\nconfig:\n  owner:\n    type: string\n  spare:\n    type: string\n    default: x\n",
+     "config:\n  other: 1\n", "dev",
+     "Pulumi.dev.yaml: proj:owner: not set, but Pulumi.yaml declares it without a default, so "
+     "`pulumi up` refuses this stack"),
 ], ids=["config-not-mapping", "bad-yaml", "top-not-mapping", "bad-key", "unknown-stack",
-        "path-in-stack-name", "no-project-name", "missing-main", "secret-in-clear"])
+        "path-in-stack-name", "no-project-name", "missing-main", "secret-in-clear",
+        "declared-without-default"])
 def test_bad_project_files_name_the_file(tmp_path: Path, pulumi_yaml: str, stack_yaml: str,
                                          stack: str, message: str) -> None:
     root = project(tmp_path, stack_yaml, pulumi_yaml)
