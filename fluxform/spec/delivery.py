@@ -134,6 +134,11 @@ def _oci(doc: Document, path: Path, src: dict[str, Any]) -> None:
     if len(refs) != 1:
         raise doc.error((*path, refs[1]) if refs else path, "set exactly one of tag, semver or digest",
                         "pin the artifact, e.g. tag: v1.2.3 or a digest")
+    verify_options(doc, path, src)
+
+
+def verify_options(doc: Document, path: Path, src: dict[str, Any]) -> None:
+    """The signature verification of an OCIRepository (cosign keyless or keys, notation)."""
     if src["verify_identities"] and not src["verify_signatures"]:
         raise doc.error((*path, "verify_identities"), "needs 'verify_signatures: true' too",
                         "turn verification on or remove the identities")

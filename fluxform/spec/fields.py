@@ -99,6 +99,16 @@ REGISTRY_PROVIDERS = ("generic", "aws", "azure", "gcp")
 _FLEET_GIT_ONLY = ("owner", "repository", "branch", "deploy_key", "image_automation",
                    "image_automation_branch", "verify_signatures", "verify_secret")
 
+ARTIFACT_VERIFY: dict[str, Field] = {
+    "verify_signatures": Field(Flag(), "Verify the artifact's signature (spec.verify).", default=False),
+    "verify_provider": Field(Choice(("cosign", "notation")), "Signature provider.", default="cosign"),
+    "verify_secret": Field(SUBDOMAIN, "Secret with the trusted public keys (omit it for keyless cosign)."),
+    "verify_identities": Field(Seq(OIDC_IDENTITY), "Keyless cosign: the OIDC identities a signature may "
+                               "come from.", default=[]),
+}
+"""The signature verification keys of an OCI artifact source (fleet.oci, a layer's source); checked
+together by fluxform.spec.delivery.verify_options."""
+
 FLEET_OCI = Obj({
     "url": Field(SOURCE_URL, "The artifact: oci://<registry>/<repository> (required)."),
     "tag": Field(OCI_TAG, "Artifact tag (one of tag, semver, digest)."),
@@ -108,11 +118,7 @@ FLEET_OCI = Obj({
                       "anonymous) or the cloud's workload identity (aws, azure, gcp).", default="generic"),
     "secret_ref": Field(SUBDOMAIN, "Registry pull Secret in flux-system, managed outside fluxform "
                         "(provider generic)."),
-    "verify_signatures": Field(Flag(), "Verify the artifact's signature (spec.verify).", default=False),
-    "verify_provider": Field(Choice(("cosign", "notation")), "Signature provider.", default="cosign"),
-    "verify_secret": Field(SUBDOMAIN, "Secret with the trusted public keys (omit it for keyless cosign)."),
-    "verify_identities": Field(Seq(OIDC_IDENTITY), "Keyless cosign: the OIDC identities a signature may "
-                               "come from.", default=[]),
+    **ARTIFACT_VERIFY,
 }, optional=True)
 
 SOURCE = Obj({
@@ -215,11 +221,7 @@ LAYER_SOURCE = Obj({
     "interval": Field(DURATION, "How often Flux fetches the artifact.", default="5m"),
     "timeout": Field(DURATION, "Timeout of each fetch.", default="60s"),
     "secret_ref": Field(SUBDOMAIN, "Registry credentials Secret in flux-system (managed outside fluxform)."),
-    "verify_signatures": Field(Flag(), "Verify the artifact's signature (spec.verify).", default=False),
-    "verify_provider": Field(Choice(("cosign", "notation")), "Signature provider.", default="cosign"),
-    "verify_secret": Field(SUBDOMAIN, "Secret with the trusted public keys (omit it for keyless cosign)."),
-    "verify_identities": Field(Seq(OIDC_IDENTITY), "Keyless cosign: the OIDC identities a signature may "
-                               "come from.", default=[]),
+    **ARTIFACT_VERIFY,
 }, optional=True)
 
 LAYER = Obj({

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fluxform.spec.delivery import verify_options
 from fluxform.spec.loader import Document, Path
 from fluxform.spec.semantics import find_cycle
 from fluxform.spec.validate import did_you_mean
@@ -68,16 +69,15 @@ def _source(doc: Document, path: Path, src: dict[str, Any]) -> None:
     if src["image_automation"] and not (ssh and secret is None):
         raise doc.error((*path, "image_automation"), "needs a generated SSH key to push with",
                         "use type github or an ssh:// url without secret_ref")
+    if kind == "oci":
+        verify_options(doc, path, src)
+        return
     if src["verify_identities"] and not src["verify_signatures"]:
         raise doc.error((*path, "verify_identities"), "needs 'verify_signatures: true' too",
                         "turn verification on or remove the identities")
-    if src["verify_signatures"]:
-        if kind == "oci" and src["verify_secret"] is None and not src["verify_identities"]:
-            raise doc.error((*path, "verify_signatures"), "needs 'verify_secret' or 'verify_identities'",
-                            "name the Secret of cosign public keys, or the OIDC identities (keyless)")
-        if kind != "oci" and src["verify_secret"] is None:
-            raise doc.error((*path, "verify_signatures"), "needs 'verify_secret' too",
-                            "name the Secret that holds the trusted public keys")
+    if src["verify_signatures"] and src["verify_secret"] is None:
+        raise doc.error((*path, "verify_signatures"), "needs 'verify_secret' too",
+                        "name the Secret that holds the trusted public keys")
 
 
 def _helm(doc: Document, path: Path, helm: dict[str, Any]) -> None:
@@ -163,19 +163,3 @@ def _chart_repository(doc: Document, path: Path, repo: dict[str, Any]) -> None:
                         "the cloud's workload identity authenticates; remove secret_ref or use "
                         "provider generic")
     verify_options(doc, path, repo)
-
-
-def verify_options(doc: Document, path: Path, src: dict[str, Any]) -> None:
-    """The signature verification of an OCIRepository (cosign keyless or keys, notation)."""
-    if src["verify_identities"] and not src["verify_signatures"]:
-        raise doc.error((*path, "verify_identities"), "needs 'verify_signatures: true' too",
-                        "turn verification on or remove the identities")
-    if src["verify_secret"] is not None and not src["verify_signatures"]:
-        raise doc.error((*path, "verify_secret"), "needs 'verify_signatures: true' too",
-                        "turn verification on or remove the Secret")
-    if src["verify_signatures"] and src["verify_secret"] is None and not src["verify_identities"]:
-        raise doc.error((*path, "verify_signatures"), "needs 'verify_secret' or 'verify_identities'",
-                        "name the Secret of cosign public keys, or the OIDC identities (keyless)")
-    if src["verify_provider"] == "notation" and src["verify_identities"]:
-        raise doc.error((*path, "verify_identities"), "does not apply to notation",
-                        "keyless OIDC identities are cosign's; notation takes verify_secret")

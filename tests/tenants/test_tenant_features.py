@@ -128,6 +128,11 @@ def test_tenant_helm_runs_in_the_tenant_namespace_as_its_account() -> None:
      "s.yaml:7: tenants[0].source.digest"),
     ("- {name: t, source: {type: oci, url: 'oci://ghcr.io/x', branch: main}}\n",
      "s.yaml:7: tenants[0].source.branch: does not apply to type oci"),
+    ("- {name: t, source: {type: oci, url: 'oci://ghcr.io/x', tag: a, verify_secret: keys}}\n",
+     "s.yaml:7: tenants[0].source.verify_secret: needs 'verify_signatures: true' too"),
+    ("- {name: t, source: {type: oci, url: 'oci://ghcr.io/x', tag: a, verify_signatures: true, verify_provider: "
+     "notation, verify_secret: k, verify_identities: [{issuer: '^a$', subject: '^b$'}]}}\n",
+     "s.yaml:7: tenants[0].source.verify_identities: does not apply to notation"),
     ("- {name: t, source: {type: git}}\n", "s.yaml:7: tenants[0].source: type git needs 'url'"),
     ("- {name: t, source: {owner: acme}}\n", "s.yaml:7: tenants[0].source: type github needs 'repository'"),
     ("- {name: t, cluster_role: cluster-admin, source: {owner: acme, repository: a}}\n",
