@@ -8,15 +8,18 @@ Two checks per object:
 
 - The served version's structural schema (openAPIV3Schema: types, required, enums, patterns,
   lengths, bounds), plus one thing the API server would not do: unknown fields are errors
-  (the server silently prunes them, which hides typos). A small validator of its own does
-  this, with one readable line per problem; `unsupported_keywords()` lists any schema keyword
-  it would ignore (a test requires there are none in the vendored CRDs).
+  (the server silently prunes them, which hides typos). A small validator of its own
+  (fluxform.crdschema) does this, with one readable line per problem;
+  `unsupported_keywords()` lists any schema keyword it would ignore (a test requires there
+  are none in the vendored CRDs).
 - The CEL rules (`x-kubernetes-validations`), evaluated on the object with the schema's
   defaults filled in (as the API server does), by a small interpreter of the CEL subset the
-  Flux CRDs use (`self.a.b`, `has()`, `size()`, `!`, `&&`, `||`, `==`, `!=`, `<`,
-  `>`, string and integer literals): mutually exclusive or required-together fields and
+  Flux CRDs use (fluxform.cel: `self.a.b`, `has()`, `size()`, `!`, `&&`, `||`, `==`, `!=`,
+  `<`, `>`, string and integer literals): mutually exclusive or required-together fields and
   type-dependent fields. A rule outside that subset is reported by `unsupported_rules()`
   (a test requires there are none in the vendored CRDs), never silently passed.
+
+This module loads the vendored CRD sets and applies both checks to objects.
 
 An apiVersion the pinned Flux does not serve is an error; one it serves only as a deprecated
 version (not the storage version) is an error too, since fluxform emits current versions only.
@@ -24,7 +27,6 @@ version (not the storage version) is an error too, since fluxform emits current 
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import re
@@ -34,6 +36,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from fluxform.cel import CELUnsupported, NoSuchKey, compile_rule
+from fluxform.cel import evaluate as _eval
+from fluxform.crdschema import KEYWORDS, schema_errors
 from fluxform.errors import FluxformError
 from fluxform.fluxversions import DEFAULT_CRDS, release_for
 from fluxform.spec.model import Spec
@@ -73,19 +78,6 @@ def crd_sets() -> list[str]:
     """The vendored CRD sets (Flux versions), oldest first."""
     names = [p.name.removeprefix("flux-") for p in data_dir().glob("flux-*") if p.is_dir()]
     return sorted(names, key=lambda v: tuple(int(x) for x in v.split(".")))
-
-
-KEYWORDS = frozenset({
-    "type", "description", "properties", "required", "items", "additionalProperties", "enum",
-    "pattern", "format", "default", "maxLength", "minLength", "minimum", "maximum", "maxItems",
-    "minItems", "nullable", "x-kubernetes-validations", "x-kubernetes-preserve-unknown-fields",
-    "x-kubernetes-int-or-string", "x-kubernetes-list-type", "x-kubernetes-list-map-keys",
-    "x-kubernetes-map-type",
-})
-"""The schema keywords the validator below understands (`format` is an annotation to it, as
-to JSON Schema validators by default; `default` is filled in before the CEL rules run).
-`unsupported_keywords()` lists any other keyword in the vendored CRDs (a test requires there
-are none)."""
 
 
 @dataclass
@@ -146,163 +138,7 @@ def unsupported_keywords(crds: str = DEFAULT_CRDS) -> list[str]:
                    if key not in KEYWORDS})
 
 
-# --- a CEL subset ---------------------------------------------------------------------------
-
-class CELUnsupported(Exception):
-    """The rule uses CEL outside the subset this module interprets."""
-
-
-class _NoSuchKey(Exception):
-    """CEL evaluation error: a field that is not set was read."""
-
-
-_TOKEN = re.compile(r"\s*(?:(?P<op>&&|\|\||==|!=|<=|>=|[!()<>.])|(?P<str>'[^'\\]*')"
-                    r"|(?P<int>\d+)|(?P<name>[A-Za-z_]\w*))")
-
-
-def _tokens(rule: str) -> list[str]:
-    out: list[str] = []
-    pos = 0
-    rule = rule.strip()
-    while pos < len(rule):
-        match = _TOKEN.match(rule, pos)
-        if not match or match.end() == pos:
-            raise CELUnsupported(f"cannot read {rule[pos:pos + 20]!r}")
-        out.append(match.group(match.lastgroup or "op"))
-        pos = match.end()
-    return out
-
-
-Node = tuple[Any, ...]
-
-
-class _Parser:
-    def __init__(self, rule: str) -> None:
-        self.tokens = _tokens(rule)
-        self.pos = 0
-
-    def peek(self) -> str | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
-
-    def take(self, expected: str | None = None) -> str:
-        token = self.peek()
-        if token is None or (expected is not None and token != expected):
-            raise CELUnsupported(f"expected {expected or 'more'}, found {token!r}")
-        self.pos += 1
-        return token
-
-    def parse(self) -> Node:
-        node = self.disjunction()
-        if self.peek() is not None:
-            raise CELUnsupported(f"unexpected {self.peek()!r}")
-        return node
-
-    def disjunction(self) -> Node:
-        node = self.conjunction()
-        while self.peek() == "||":
-            self.take()
-            node = ("or", node, self.conjunction())
-        return node
-
-    def conjunction(self) -> Node:
-        node = self.unary()
-        while self.peek() == "&&":
-            self.take()
-            node = ("and", node, self.unary())
-        return node
-
-    def unary(self) -> Node:
-        if self.peek() == "!":
-            self.take()
-            return ("not", self.unary())
-        left = self.primary()
-        if self.peek() in ("==", "!=", "<", ">", "<=", ">="):
-            return ("cmp", self.take(), left, self.primary())
-        return left
-
-    def selector(self) -> Node:
-        self.take("self")
-        path: list[str] = []
-        while self.peek() == ".":
-            self.take()
-            path.append(self.take())
-        return ("sel", tuple(path))
-
-    def primary(self) -> Node:
-        token = self.peek()
-        if token == "(":
-            self.take()
-            node = self.disjunction()
-            self.take(")")
-            return node
-        if token in ("has", "size"):
-            self.take()
-            self.take("(")
-            node = self.selector()
-            self.take(")")
-            if token == "has" and not node[1]:
-                raise CELUnsupported("has() needs a field")
-            return (token, node)
-        if token == "self":
-            return self.selector()
-        if token is not None and token.startswith("'"):
-            return ("lit", self.take()[1:-1])
-        if token is not None and token.isdigit():
-            return ("lit", int(self.take()))
-        if token in ("true", "false"):
-            return ("lit", self.take() == "true")
-        raise CELUnsupported(f"unsupported {token!r}")
-
-
-@functools.cache
-def compile_rule(rule: str) -> Node:
-    """The parsed rule; CELUnsupported when it is outside the subset."""
-    return _Parser(rule).parse()
-
-
-def _select(value: Any, path: tuple[str, ...]) -> Any:
-    for name in path:
-        if not isinstance(value, Mapping) or name not in value:
-            raise _NoSuchKey(name)
-        value = value[name]
-    return value
-
-
-def _eval(node: Node, value: Any) -> Any:
-    op = node[0]
-    if op == "lit":
-        return node[1]
-    if op == "sel":
-        return _select(value, node[1])
-    if op == "has":
-        *parent, name = node[1][1]
-        holder = _select(value, tuple(parent))
-        return isinstance(holder, Mapping) and name in holder
-    if op == "size":
-        return len(_select(value, node[1][1]))
-    if op == "not":
-        return not _eval(node[1], value)
-    if op in ("or", "and"):
-        # CEL's logical operators commute over errors: `error || true` is true.
-        short = op == "or"
-        failed: _NoSuchKey | None = None
-        for side in node[1:]:
-            try:
-                if bool(_eval(side, value)) == short:
-                    return short
-            except _NoSuchKey as exc:
-                failed = exc
-        if failed is not None:
-            raise failed
-        return not short
-    if op == "cmp":
-        left, right = _eval(node[2], value), _eval(node[3], value)
-        compare = {"==": left == right, "!=": left != right}
-        if node[1] in compare:
-            return compare[node[1]]
-        return {"<": left < right, ">": left > right, "<=": left <= right, ">=": left >= right}[node[1]]
-    raise CELUnsupported(op)  # pragma: no cover - the parser makes no other node
-
+# --- the CEL rules (fluxform.cel) on an object, with the schema's defaults ------------------
 
 def unsupported_rules(crds: str = DEFAULT_CRDS) -> list[str]:
     """`Kind apiVersion: rule: why` for every CEL rule of the set outside the subset."""
@@ -366,107 +202,11 @@ def _cel_errors(version: Version, obj: Mapping[str, Any]) -> list[str]:
         for shown, node in _nodes(obj, path, ""):
             try:
                 ok = bool(_eval(compiled, node))
-            except (_NoSuchKey, TypeError):
+            except (NoSuchKey, TypeError):
                 ok = False
             if not ok:
                 out.append(f"{shown or '<root>'}: {message or f'failed rule: {rule}'}")
     return out
-
-
-# --- the structural schema ------------------------------------------------------------------
-
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "boolean": (bool,), "integer": (int,), "number": (int, float),
-    "object": (Mapping,), "array": (list, tuple),
-}
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    for name in ("string", "integer", "number", "object", "array"):
-        if isinstance(value, _JSON_TYPES[name]):
-            return name
-    return type(value).__name__
-
-
-@functools.cache
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def _shown(parent: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{parent}[{key}]"
-    return f"{parent}.{key}" if parent else key
-
-
-def _short(value: Any, limit: int = 60) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= limit else f"{text[:limit - 3]}..."
-
-
-def _schema_errors(schema: Mapping[str, Any], value: Any, where: str, out: list[str]) -> None:
-    """Append `field: reason` for every way `value` breaks the structural schema: its
-    keywords (see KEYWORDS), and no field that the schema does not list (strict)."""
-    here = where or "<root>"
-    if value is None and schema.get("nullable"):
-        return
-    wanted = schema.get("type")
-    if schema.get("x-kubernetes-int-or-string"):
-        if isinstance(value, bool) or not isinstance(value, int | str):
-            out.append(f"{here}: expected integer or string, got {_json_type(value)}")
-            return
-    elif wanted in _JSON_TYPES:
-        ok = isinstance(value, _JSON_TYPES[wanted]) and not (
-            isinstance(value, bool) and wanted in ("integer", "number"))
-        if not ok:
-            out.append(f"{here}: expected {wanted}, got {_json_type(value)} {_short(value)}")
-            return
-    if "enum" in schema and value not in schema["enum"]:
-        allowed = ", ".join(str(v) for v in schema["enum"][:12])
-        allowed += ", ..." if len(schema["enum"]) > 12 else ""
-        out.append(f"{here}: {_short(value)} is not one of: {allowed}")
-    if isinstance(value, str):
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            out.append(f"{here}: longer than {schema['maxLength']} characters")
-        if "minLength" in schema and len(value) < schema["minLength"]:
-            out.append(f"{here}: shorter than {schema['minLength']} character(s)")
-        if "pattern" in schema and not _regex(schema["pattern"]).search(value):
-            out.append(f"{here}: {_short(value)} does not match {schema['pattern']}")
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            out.append(f"{here}: {value} is less than the minimum {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            out.append(f"{here}: {value} is more than the maximum {schema['maximum']}")
-    elif isinstance(value, list | tuple):
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            out.append(f"{here}: more than {schema['maxItems']} item(s)")
-        if "minItems" in schema and len(value) < schema["minItems"]:
-            out.append(f"{here}: fewer than {schema['minItems']} item(s)")
-        items = schema.get("items")
-        if isinstance(items, Mapping):
-            for i, item in enumerate(value):
-                _schema_errors(items, item, _shown(where, i), out)
-    elif isinstance(value, Mapping):
-        properties: Mapping[str, Any] = schema.get("properties", {})
-        for key in schema.get("required", ()):
-            if key not in value:
-                out.append(f"{_shown(where, key)}: required field is missing")
-        extra = schema.get("additionalProperties")
-        for key in sorted(value, key=str):
-            child = properties.get(key)
-            if child is not None:
-                _schema_errors(child, value[key], _shown(where, key), out)
-            elif isinstance(extra, Mapping):
-                _schema_errors(extra, value[key], _shown(where, key), out)
-            elif extra is False or (properties and extra is not True and not schema.get(
-                    "x-kubernetes-preserve-unknown-fields")):
-                close = difflib.get_close_matches(str(key), list(properties), n=1)
-                hint = f" (hint: did you mean {close[0]}?)" if close else ""
-                out.append(f"{_shown(where, str(key))}: unknown field{hint}")
 
 
 # --- the API -------------------------------------------------------------------------------
@@ -483,7 +223,7 @@ def validate_object(obj: Mapping[str, Any], crds: str = DEFAULT_CRDS) -> list[st
         return [f"apiVersion: {key[0]} is deprecated in Flux {crds}"
                 + (f" (hint: use {current[0]})" if current else "")]
     problems: list[str] = []
-    _schema_errors(version.schema, obj, "", problems)
+    schema_errors(version.schema, obj, "", problems)
     return sorted(dict.fromkeys(problems + _cel_errors(version, obj)))
 
 
