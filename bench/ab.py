@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from fleet import make_project
-from measure import ROOT, run_worker, save_graph
+from measure import ROOT, run_worker, save_graph, warm_bytecode
 
 
 def export(rev: str, dest: Path) -> Path:
@@ -53,6 +53,8 @@ def main() -> int:
         base = make_project(work / "fleet-base", {stack: args.size}, drift=True)
         baseline = work / "base.graph.json"
         save_graph(base, stack, baseline, tree=trees["B"])
+        for side, tree in trees.items():  # compile each revision once, untimed
+            warm_bytecode(work / f"warm-{side}", tree=tree)
         runs: dict[str, list[dict[str, Any]]] = {"A": [], "B": []}
         for pair in range(args.pairs):
             for side in ("AB" if pair % 2 == 0 else "BA"):

@@ -2,13 +2,14 @@
 that changes one tenant in one stack, every figure a ratio measured in one run.
 
     python bench/fleet_cache.py [--sizes 20,200] [--resources 50] [--repeat 3]
-                                [--repeat-all 1] [--json OUT]
+                                [--repeat-all 1] [--miss-pairs 15] [--json OUT]
 
 Per fleet size (fresh `fluxform plan` processes, wall time, median of the repeats):
   single    `plan --stack <changed> --base-ref main --no-cache`: one stack, as before the cache
             (--repeat times)
   nocache   `plan --all --base-ref main --no-cache` (--repeat-all times)
-  cold      `plan --all --base-ref main` with an empty cache (fills it; --repeat-all times)
+  cold      `plan --all --base-ref main` with an empty cache (fills it; --repeat-all times,
+            alternated with nocache, which of the two goes first alternating too)
   warm      `plan --all --base-ref main` again, --repeat times, alternated with `single`:
             every capture is served from the cache
 Targets: warm <= 2x single, cold <= 1.0x nocache (no slower), and in-process the cache's own
@@ -41,6 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fleet import make_project
 
 ROOT = Path(__file__).resolve().parents[1]
+MISS_PAIRS = 15
+"""Alternated pairs for the cost of the cache on a miss (cheap: a capture of ~50 resources)."""
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
            "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com",
@@ -113,11 +116,16 @@ def cache_line(source: Path, project: Path, cache: Path, once: bool = False) -> 
     return next((line for line in proc.stderr.splitlines() if line.startswith("cache: ")), "")
 
 
-# Run in a fresh interpreter on the snapshot: argv project, stack, repeat. Prints two medians
+# Run in a fresh interpreter on the snapshot: argv project, stack, repeat. Prints four medians
 # of (with an empty cache) / (without) - 1, alternated: the capture alone (`capture_cached`
-# against `capture_config`), and the whole plan of the stack (`plan_stack` with and without
+# against `capture_config`) and the whole plan of the stack (`plan_stack` with and without
 # a cache directory: capture, spec, CRD check, policy, diff, render, and the cache's
-# recording, hashing and storing of the capture and of the checks).
+# recording, hashing and storing of the capture and of the checks), each in CPU time of the
+# process (user + system: what the cache's own work costs, whatever else runs on the
+# machine) and in wall time. Pairs alternate which of the two runs first. A fifth figure needs
+# no pair: in each `capture_cached` call, its CPU time beyond the capture it wraps (lookup,
+# recording, digesting the inputs, serialising and storing), over that capture's own: the
+# cache's cost itself, without the run-to-run noise of two captures (+-3% on this machine).
 MISS = """
 import statistics, sys, tempfile, time
 from fluxform.cache import capture_cached, open_cache
@@ -131,50 +139,83 @@ plain = PlanOptions(project_dir=project, policy_gate=False)
 with tempfile.TemporaryDirectory() as tmp:  # warm imports, and the per-process memos
     capture_cached(config, open_cache(tmp), capture_config)
     plan_stack(PlanOptions(project_dir=project, policy_gate=False, cache_dir=tmp + "/p"), stack)
-capture_ratios, plan_ratios = [], []
-for _ in range(repeat):
+ratios = {"capture_cpu": [], "plan_cpu": [], "capture_wall": [], "plan_wall": [], "direct": []}
+
+def now():
+    return time.process_time(), time.perf_counter()
+
+def pair(name, without, with_, with_first):
+    # One alternated pair; which runs first alternates too (ABBA), so the order's own
+    # effects (the collection of the previous capture's garbage, caches) cancel out.
+    spans = {}
+    for which in ((with_, without) if with_first else (without, with_)):
+        start = now()
+        which()
+        end = now()
+        spans[which] = (end[0] - start[0], end[1] - start[1])
+    for clock, i in (("cpu", 0), ("wall", 1)):
+        ratios[f"{name}_{clock}"].append(spans[with_][i] / spans[without][i])
+
+for n in range(repeat):
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        capture_config(config)
-        t1 = time.perf_counter()
-        _graph, status = capture_cached(config, open_cache(tmp), capture_config)
-        t2 = time.perf_counter()
-        assert status == "miss", status
-        plan_stack(plain, stack)
-        t3 = time.perf_counter()
-        result = plan_stack(PlanOptions(project_dir=project, policy_gate=False,
-                                        cache_dir=tmp + "/p"), stack)
-        t4 = time.perf_counter()
-        assert result.cache == "head=miss", result
-    capture_ratios.append((t2 - t1) / (t1 - t0))
-    plan_ratios.append((t4 - t3) / (t3 - t2))
-print(statistics.median(capture_ratios) - 1, statistics.median(plan_ratios) - 1)
+        def cached_capture():
+            inner = []
+
+            def timed_capture(c):
+                start = time.process_time()
+                graph = capture_config(c)
+                inner.append(time.process_time() - start)
+                return graph
+
+            start = time.process_time()
+            _graph, status = capture_cached(config, open_cache(tmp), timed_capture)
+            total = time.process_time() - start
+            assert status == "miss", status
+            ratios["direct"].append((total - inner[0]) / inner[0])
+
+        def cached_plan():
+            result = plan_stack(PlanOptions(project_dir=project, policy_gate=False,
+                                            cache_dir=tmp + "/p"), stack)
+            assert result.cache == "head=miss", result
+
+        pair("capture", lambda: capture_config(config), cached_capture, n % 2 == 1)
+        pair("plan", lambda: plan_stack(plain, stack), cached_plan, n % 2 == 1)
+print(" ".join(str(statistics.median(ratios[k]) - 1)
+               for k in ("capture_cpu", "plan_cpu", "capture_wall", "plan_wall")),
+      statistics.median(ratios["direct"]))
 """
 
 
-def miss_overhead(source: Path, project: Path, stack: str, repeat: int) -> tuple[float, float]:
-    """The cache's cost on a miss, in one process: (capture alone, whole plan), see MISS."""
+def miss_overhead(source: Path, project: Path, stack: str, repeat: int) -> dict[str, float]:
+    """The cache's cost on a miss, in one process: capture alone and whole plan, CPU and wall
+    time (see MISS)."""
     proc = subprocess.run([sys.executable, "-c", MISS, str(project), stack, str(repeat)],
                           capture_output=True, text=True, env=_env(source), check=False,
                           cwd=source)
     if proc.returncode != 0:
         raise SystemExit(f"miss overhead run failed: {proc.stderr.strip()[-500:]}")
-    capture, plan = proc.stdout.strip().splitlines()[-1].split()
-    return float(capture), float(plan)
+    values = [float(x) for x in proc.stdout.strip().splitlines()[-1].split()]
+    return dict(zip(("capture_cpu", "plan_cpu", "capture_wall", "plan_wall", "direct"), values,
+                    strict=True))
 
 
 def run_size(stacks: int, resources: int, repeat: int, repeat_all: int,
-             source: Path) -> dict[str, Any]:
+             source: Path, miss_pairs: int = 15) -> dict[str, Any]:
+    load_before = _load()
     with tempfile.TemporaryDirectory(prefix="fluxform-fleet-") as tmp:
         project = Path(tmp) / "fleet"
         changed = make_fleet(project, stacks, resources)
         cache = Path(tmp) / "cache"
         figures: dict[str, list[float]] = {"single": [], "nocache": [], "cold": [], "warm": []}
         warm_lines: list[str] = []
-        for _ in range(repeat_all):
-            figures["nocache"].append(timed(source, project, cache, "--all", "--no-cache"))
-            shutil.rmtree(cache, ignore_errors=True)
-            figures["cold"].append(timed(source, project, cache, "--all"))
+        for i in range(repeat_all):  # which of the two runs first alternates (ABBA)
+            for kind in (("nocache", "cold") if i % 2 == 0 else ("cold", "nocache")):
+                if kind == "nocache":
+                    figures["nocache"].append(timed(source, project, cache, "--all",
+                                                    "--no-cache"))
+                else:
+                    shutil.rmtree(cache, ignore_errors=True)
+                    figures["cold"].append(timed(source, project, cache, "--all"))
         for _ in range(repeat):  # alternated, so both see the same load on the machine
             figures["single"].append(timed(source, project, cache, "--stack", changed,
                                            "--no-cache"))
@@ -182,14 +223,27 @@ def run_size(stacks: int, resources: int, repeat: int, repeat_all: int,
             warm_lines.append(_short(cache_line(source, project, cache, once=True)))
         med = {k: statistics.median(v) for k, v in figures.items()}
         reused = cache_line(source, project, cache)
-        overhead, plan_overhead = miss_overhead(source, project, changed, max(7, repeat))
+        miss = miss_overhead(source, project, changed, max(miss_pairs, repeat))
     return {"stacks": stacks, "resources_per_stack": resources,
             **{f"{k}_s": round(v, 2) for k, v in med.items()},
             "runs": {k: [round(x, 2) for x in v] for k, v in figures.items()},
             "warm_vs_single": round(med["warm"] / med["single"], 2),
             "cold_vs_nocache": round(med["cold"] / med["nocache"], 2),
-            "miss_overhead": round(overhead, 3), "miss_overhead_plan": round(plan_overhead, 3),
+            "miss_overhead": round(miss["capture_cpu"], 4),
+            "miss_overhead_plan": round(miss["plan_cpu"], 4),
+            "miss_overhead_wall": round(miss["capture_wall"], 4),
+            "miss_overhead_plan_wall": round(miss["plan_wall"], 4),
+            "miss_overhead_direct": round(miss["direct"], 4),
+            "load_before": load_before, "load_after": _load(),
             "warm_cache_line": _short(reused), "warm_run_lines": warm_lines}
+
+
+def _load() -> str:
+    """The 1-, 5- and 15-minute load averages (other work on the shared cores)."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _short(line: str) -> str:
@@ -207,22 +261,29 @@ def main() -> None:
                         help="runs of `single` and `warm` (alternated), median taken")
     parser.add_argument("--repeat-all", type=int, default=1,
                         help="runs of the slow no-cache and cold `--all` plans")
+    parser.add_argument("--miss-pairs", type=int, default=MISS_PAIRS,
+                        help="alternated pairs for the cost of the cache on a miss")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
-    if not sizes or min(sizes) < 1 or args.repeat < 1 or args.repeat_all < 1:
-        parser.error("--sizes needs positive integers, --repeat and --repeat-all at least 1")
+    if (not sizes or min(sizes) < 1 or args.repeat < 1 or args.repeat_all < 1
+            or args.miss_pairs < 1):
+        parser.error("--sizes needs positive integers, --repeat, --repeat-all and "
+                     "--miss-pairs at least 1")
     with tempfile.TemporaryDirectory(prefix="fluxform-src-") as src:
         source = snapshot_source(Path(src))
-        rows = [run_size(n, args.resources, args.repeat, args.repeat_all, source)
-                for n in sizes]
+        rows = [run_size(n, args.resources, args.repeat, args.repeat_all, source,
+                         args.miss_pairs) for n in sizes]
     for row in rows:
         print(f"{row['stacks']:4d} stacks: single {row['single_s']:.2f} s, no-cache --all "
               f"{row['nocache_s']:.2f} s, cold {row['cold_s']:.2f} s, warm {row['warm_s']:.2f} s | "
               f"warm/single {row['warm_vs_single']:.2f}x (target <= 2), cold/no-cache "
-              f"{row['cold_vs_nocache']:.2f}x (target <= 1), miss overhead "
-              f"{row['miss_overhead']:+.1%} capture, {row['miss_overhead_plan']:+.1%} plan "
-              "(target <= 5%)")
+              f"{row['cold_vs_nocache']:.2f}x (target <= 1), miss overhead (CPU) "
+              f"{row['miss_overhead_direct']:+.1%} capture measured inside the call, "
+              f"A/B {row['miss_overhead']:+.1%} capture, {row['miss_overhead_plan']:+.1%} plan "
+              f"(target <= 5%; A/B in wall time {row['miss_overhead_wall']:+.1%}, "
+              f"{row['miss_overhead_plan_wall']:+.1%})")
+        print(f"      load average before {row['load_before']}, after {row['load_after']}")
         print(f"      warm run: {row['warm_cache_line']}")
         for i, line in enumerate(row["warm_run_lines"], 1):
             if line != row["warm_cache_line"]:  # e.g. the installed packages changed mid-run

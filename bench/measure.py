@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,42 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
+BYTECODE = Path(os.environ.get("FLUXFORM_BENCH_PYCACHE")
+                or Path(tempfile.gettempdir()) / "fluxform-bench-pycache")
+"""Where every process of the benchmark keeps its bytecode (PYTHONPYCACHEPREFIX). An installed
+fluxform has its modules compiled (pip does it); the sessions on this machine run with
+PYTHONDONTWRITEBYTECODE=1 and no __pycache__ in the tree, so without this every plan process
+compiled all 58 fluxform and components modules from source (0.32 s under cProfile, 0.1-0.3 s
+of CPU in alternated pairs at 1,000 resources) and the floor, which imports only the
+precompiled SDK, did not."""
+
+
+def bench_env(tree: Path = ROOT, cache_dir: Path | None = None) -> dict[str, str]:
+    """The environment of every process the benchmark times: a bytecode cache outside the
+    tree (see BYTECODE), another revision first on PYTHONPATH when `tree` is not this one,
+    and a capture cache of its own (never the user's ~/.cache/fluxform)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(BYTECODE)  # mirrors each source's absolute path
+    if tree != ROOT:
+        env["PYTHONPATH"] = str(tree)
+    if cache_dir is not None:
+        env["FLUXFORM_CACHE_DIR"] = str(cache_dir)
+    return env
+
+
 def _in_tree(tree: Path) -> dict[str, Any]:
     """subprocess arguments that run fluxform from `tree` (another revision first on PYTHONPATH;
     this working tree as installed)."""
-    return {"cwd": tree, "env": None if tree == ROOT else {**os.environ, "PYTHONPATH": str(tree)}}
+    return {"cwd": tree, "env": bench_env(tree)}
+
+
+def warm_bytecode(work: Path, tree: Path = ROOT) -> None:
+    """One untimed plan and floor, so the timed runs find every module compiled."""
+    work.mkdir(parents=True, exist_ok=True)
+    project = make_project(work / "warm-bytecode", {"w": 100})
+    save_graph(project, "w", work / "warm-bytecode.graph.json", tree=tree)
+    run_worker("plan", str(project), "w", str(work / "warm-bytecode.graph.json"), tree=tree)
+    run_worker("floor", "10", tree=tree)
 
 
 def run_worker(*args: str, tree: Path = ROOT) -> dict[str, Any]:
@@ -44,9 +77,10 @@ def save_graph(project: Path, stack: str, out: Path, tree: Path = ROOT) -> None:
                     "--stack", stack, "--out", str(out)], check=True, **_in_tree(tree))
 
 
-def _timed(cmd: list[str], cwd: Path | None = None, ok: tuple[int, ...] = (0,)) -> float:
+def _timed(cmd: list[str], cwd: Path | None = None, ok: tuple[int, ...] = (0,),
+           env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, check=False, env=env or bench_env())
     wall = time.perf_counter() - start
     if proc.returncode not in ok:
         err = proc.stderr.decode(errors="replace").strip()[-500:]
@@ -167,20 +201,28 @@ def measure_cli(work: Path, size: int, repeats: int, inprocess_s: float) -> dict
 
 
 def measure_plan_all(work: Path, repeats: int) -> dict[str, Any]:
-    """`plan --all` (2 worker processes) against the same stacks planned one after another."""
+    """`plan --all` (2 worker processes) against the same stacks planned one after another,
+    both without the capture cache (`--no-cache`: the parallel speed-up alone); and `plan
+    --all` with the cache, cold (an empty cache directory, which it fills) and warm (every
+    capture and check reused; fluxform.cache)."""
     stacks = {f"m{i}": 1000 for i in range(4)}
     project = make_project(work / "multi", stacks)
     cli = [*_fluxform_cli(), "plan", "--project", str(project)]
-    seq_runs, all_runs, lib1, lib2 = [], [], [], []
-    for _ in range(repeats):
-        seq_runs.append(sum(_timed([*cli, "--stack", s]) for s in stacks))
-        all_runs.append(_timed([*cli, "--all"]))
+    seq_runs, all_runs, cold_runs, warm_runs, lib1, lib2 = [], [], [], [], [], []
+    for i in range(repeats):
+        seq_runs.append(sum(_timed([*cli, "--stack", s, "--no-cache"]) for s in stacks))
+        all_runs.append(_timed([*cli, "--all", "--no-cache"]))
+        cache = work / f"multi-cache-{i}"
+        cold_runs.append(_timed([*cli, "--all"], env=bench_env(cache_dir=cache)))
+        warm_runs.append(_timed([*cli, "--all"], env=bench_env(cache_dir=cache)))
         lib1.append(run_worker("plan-many", str(project), "1", *stacks)["total_s"])
         lib2.append(run_worker("plan-many", str(project), "2", *stacks)["total_s"])
     return {"stacks": len(stacks), "resources_each": 1000, "cpus": os.cpu_count(),
             "sequential_cli_s": min(seq_runs), "all_cli_s": min(all_runs),
             "speedup": min(seq_runs) / min(all_runs),
+            "all_cold_cache_s": min(cold_runs), "all_warm_cache_s": min(warm_runs),
             "library_one_worker_s": min(lib1), "library_two_workers_s": min(lib2),
             "library_speedup": min(lib1) / min(lib2),
             "runs": {"sequential_cli_s": seq_runs, "all_cli_s": all_runs,
+                     "all_cold_cache_s": cold_runs, "all_warm_cache_s": warm_runs,
                      "library_one_worker_s": lib1, "library_two_workers_s": lib2}}

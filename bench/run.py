@@ -40,7 +40,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from measure import HERE, flux_local_bin, measure_cli, measure_plan_all, measure_size
+from measure import (
+    BYTECODE,
+    HERE,
+    flux_local_bin,
+    measure_cli,
+    measure_plan_all,
+    measure_size,
+    warm_bytecode,
+)
 from summary import report, targets
 
 
@@ -80,9 +88,12 @@ def main() -> int:
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "loadavg_start": os.getloadavg()},
         "versions": _versions(), "settings": {"sizes": sizes, "repeats": repeats,
-                                              "quick": args.quick},
+                                              "quick": args.quick,
+                                              "bytecode_cache": str(BYTECODE)},
         "sizes": {}}
     try:
+        print("compiling (one untimed plan and floor)...", file=sys.stderr, flush=True)
+        warm_bytecode(work)
         for size in sizes:
             print(f"size {size}...", file=sys.stderr, flush=True)
             results["sizes"][str(size)] = measure_size(work, size, repeats, args.quick,

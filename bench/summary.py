@@ -90,7 +90,12 @@ def report(results: dict[str, Any]) -> str:
         lines.append(f"- plan --all, {a['stacks']} stacks of ~1,000: one after another "
                      f"{a['sequential_cli_s']:.1f}s, --all {a['all_cli_s']:.1f}s, speed-up "
                      f"{a['speedup']:.2f}x (library, 1 vs 2 workers: {a['library_one_worker_s']:.1f}s"
-                     f" vs {a['library_two_workers_s']:.1f}s, {a['library_speedup']:.2f}x)")
+                     f" vs {a['library_two_workers_s']:.1f}s, {a['library_speedup']:.2f}x); "
+                     "all without the capture cache")
+        if "all_warm_cache_s" in a:
+            lines.append(f"- plan --all with the capture cache: cold {a['all_cold_cache_s']:.1f}s, "
+                         f"warm {a['all_warm_cache_s']:.1f}s "
+                         f"({a['all_warm_cache_s'] / a['all_cli_s']:.2f}x the --no-cache run)")
     lines.append("")
     for t in results["targets"].values():
         verdict = {True: "PASS", False: "FAIL", None: "not measured"}[t["pass"]]

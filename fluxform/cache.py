@@ -13,7 +13,10 @@ What a capture reads is RECORDED while it runs, not guessed (`recording`):
 - every environment variable the capturing thread reads (`os.environ` is watched for the
   duration): its value, or that it was unset.
 
-An entry holds those inputs and the graph, byte for byte as the capture wrote it. A lookup
+An entry holds those inputs and the graph as one line of compact JSON (`Graph.to_compact_json`,
+json's C encoder: the indented `to_json` goes through the pure-Python encoder, which was most
+of the cache's cost on a miss); the graph a hit gives back writes `to_json` byte for byte as
+the fresh capture does. A lookup
 re-reads each recorded input as it is now (file contents by their Git blob id, so a base
 revision is checked against `git ls-tree` without extracting it) and returns the graph only
 if every one is unchanged; anything else is a miss. A capture that cannot be keyed safely is
@@ -31,7 +34,8 @@ fails validation and is ignored with a one-line warning, never trusted.
 
 A lookup costs a `stat` per file input once the process has hashed that file (file_digest
 is memoized by path, inode, size and modification time; the content hash decides), and the
-loaded modules are classified once per process. The checks of a plan (spec, CRDs, policy) are
+loaded modules are classified once per process (and listed again only when a module was
+imported or replaced since the last capture). The checks of a plan (spec, CRDs, policy) are
 cached the same way (PlanChecks): keyed by the capture's inputs, what the checks read, every
 file of the fluxform package (code_digest) and the graph.
 
@@ -44,6 +48,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import operator
 import os
 import re
 import site
@@ -114,11 +119,18 @@ _dist_memo: dict[str, str] = {}
 def file_digest(path: str | Path) -> str:
     """The blob id of the file at `path`, or ABSENT (no such file, or not a regular file).
     Memoized by (path, inode, size, mtime) for the life of the process."""
-    name = os.fspath(path)
+    digest = _digest_unless_dir(os.fspath(path))
+    return ABSENT if digest is None else digest
+
+
+def _digest_unless_dir(name: str) -> str | None:
+    """file_digest of `name`, but None for a directory (one `stat` tells both)."""
     try:
         st = os.stat(name)
     except OSError:
         return ABSENT
+    if stat.S_ISDIR(st.st_mode):
+        return None
     if not stat.S_ISREG(st.st_mode):
         return ABSENT
     memo_key = (name, st.st_ino, st.st_size, st.st_mtime_ns)
@@ -177,6 +189,7 @@ def forget_memo() -> None:
     _file_memo.clear()
     _dist_memo.clear()
     _code_memo.clear()
+    _modules_seen.clear()
 
 
 def python_version() -> str:
@@ -296,15 +309,25 @@ def recording() -> Iterator[Recording]:
 
 
 _module_memo: dict[str, tuple[str | None, str]] = {}
+_modules_seen: list[tuple[dict[str, Any], frozenset[str], frozenset[str]]] = []
 
 
-def _module_files() -> dict[str, tuple[str | None, str]]:
-    """Every loaded module's file: (its installation directory, real path) for a file of an
-    installation, else (None, real path). Classified once per file and process: a loaded
-    module's file name does not change, and resolving ~800 of them on every capture was most
-    of the cache's cost on a miss."""
-    files = {}
-    for module in list(sys.modules.values()):
+def _module_inputs() -> tuple[frozenset[str], frozenset[str]]:
+    """What the loaded modules make inputs: (the real path of every module file not part of
+    an installation, every installation directory a module comes from). Each file is
+    classified once per process (a loaded module's file name does not change, and resolving
+    ~800 of them on every capture was most of the cache's cost on a miss); when the loaded
+    modules are the very ones of the last call (the same names bound to the same module
+    objects, compared by identity in C), that call's answer is reused."""
+    loaded = dict(sys.modules)
+    if _modules_seen:
+        seen, files, dists = _modules_seen[0]
+        if len(seen) == len(loaded) and all(map(operator.is_, map(seen.get, loaded),
+                                                loaded.values())):
+            return files, dists
+    file_set: set[str] = set()
+    dist_set: set[str] = set()
+    for module in loaded.values():
         name = getattr(module, "__file__", None)
         if not isinstance(name, str) or not name:
             continue
@@ -312,8 +335,14 @@ def _module_files() -> dict[str, tuple[str | None, str]]:
         if info is None:
             path = os.path.abspath(name)
             info = _module_memo[name] = _classify(path)
-        files[name] = info
-    return files
+        directory, real = info
+        if real:
+            file_set.add(real)
+        elif directory is not None:
+            dist_set.add(directory)
+    answer = (frozenset(file_set), frozenset(dist_set))
+    _modules_seen[:] = [(loaded, *answer)]
+    return answer
 
 
 def _classify(path: str) -> tuple[str | None, str]:
@@ -326,14 +355,23 @@ def _classify(path: str) -> tuple[str | None, str]:
     else:
         real = path
     if directory is not None:
-        real_dir = os.path.realpath(directory)
+        real_dir = _install_dir_real.get(directory)
+        if real_dir is None:  # a handful of directories: resolved once per process
+            real_dir = _install_dir_real[directory] = os.path.realpath(directory)
         return (None if real_dir in _STDLIB else real_dir), ""
     return None, real
+
+
+_install_dir_real: dict[str, str] = {}
 
 
 def _skip_opened(path: str) -> bool:
     return (path.startswith(("/proc/", "/dev/", "/sys/")) or "__pycache__" in path
             or path.endswith((".pyc", ".pth")))
+
+
+_names: dict[tuple[Roots, str], str] = {}
+"""Roots.name of each (roots, path) seen: a pure function of the two, kept for the process."""
 
 
 @dataclass(frozen=True)
@@ -353,6 +391,13 @@ class Roots:
                    tuple((os.path.realpath(d), label) for d, label in (fallbacks or {}).items()))
 
     def name(self, path: str) -> str:
+        key = (self, path)
+        found = _names.get(key)
+        if found is None:
+            found = _names[key] = self._name(path)
+        return found
+
+    def _name(self, path: str) -> str:
         for label, root in self.roots:
             if _under(path, root):
                 return f"{label}:{os.path.relpath(path, root)}"
@@ -382,22 +427,25 @@ def inputs_of(rec: Recording, roots: Roots, extra_files: Sequence[str | Path] = 
         if value and CREDENTIAL_NAME.search(var):
             return f"the program read the credential-like environment variable {var}"
     inputs: dict[str, str] = {"python": python_version()}
-    dists: set[str] = set()
-    files: set[str] = set()
+    module_files, module_dists = _module_inputs()
+    dists: set[str] = set(module_dists)
+    files: set[str] = set(module_files)
     opened = {p for p in rec.opened if not _skip_opened(p)}
     opened.update(os.path.abspath(os.fspath(p)) for p in extra_files)
-    classified = [_classify(p) for p in opened]  # few: resolved afresh on every capture
-    for directory, real in [*classified, *_module_files().values()]:
+    for path in opened:  # few: resolved afresh on every capture (a link may have moved)
+        directory, real = _classify(path)
         if real:
             files.add(real)
         elif directory is not None:
             dists.add(directory)
     for path in sorted(files):
-        if os.path.isdir(path):
+        digest = _digest_unless_dir(path)
+        if digest is None:
             continue
-        inputs[f"file:{roots.name(path)}"] = file_digest(path)
+        name = roots.name(path)
+        inputs[f"file:{name}"] = digest
         for fallback_dir, label in roots.fallbacks:
-            if _under(path, fallback_dir) and roots.name(path).startswith("abs:"):
+            if _under(path, fallback_dir) and name.startswith("abs:"):
                 shadow = f"file:{label}:{os.path.relpath(path, fallback_dir)}"
                 root = roots.path(shadow[5:])
                 if root is not None and not os.path.exists(root):
@@ -542,7 +590,14 @@ class CaptureCache:
         target = directory / f"{entry_name(bucket, static, inputs)}.json"
         tmp = ""
         try:
-            directory.mkdir(parents=True, exist_ok=True)
+            try:
+                directory.mkdir()
+                created = True  # this store made the bucket: nothing in it to evict
+            except FileExistsError:
+                created = False
+            except FileNotFoundError:
+                directory.mkdir(parents=True, exist_ok=True)
+                created = True
             if self._bucket_dir(bucket) is None:
                 return
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
@@ -550,9 +605,10 @@ class CaptureCache:
                 handle.write(_canonical(header).encode() + b"\n" + body)
             os.replace(tmp, target)
             tmp = ""
-            entries = sorted(directory.glob("*.json"), key=_mtime, reverse=True)
-            for old in entries[ENTRIES_PER_BUCKET:]:
-                old.unlink(missing_ok=True)
+            if not created:
+                entries = sorted(directory.glob("*.json"), key=_mtime, reverse=True)
+                for old in entries[ENTRIES_PER_BUCKET:]:
+                    old.unlink(missing_ok=True)
         except OSError as exc:
             warn(f"{directory}: cannot write ({exc.strerror or type(exc).__name__}); "
                  "the plan goes on without caching")
@@ -686,7 +742,7 @@ def _capture_recorded(config: StackConfig, cache: CaptureCache,
     inputs = inputs_of(rec, Roots.of({"project": config.project_dir}), _config_files(config))
     text = ""
     if not isinstance(inputs, str):
-        text = graph.to_json()
+        text = graph.to_compact_json()
         cache.store(bucket_of("head", config.stack), _head_static(config), inputs, text)
     return graph, inputs, text
 
@@ -795,13 +851,21 @@ class PlanChecks:
             return
         roots = Roots.of({"project": self.config.project_dir})
         merged = {**self._inputs, "code:fluxform": code_digest()}
+        # The recordings (spec load, then the checks) as one: their inputs are digested once.
+        both = Recording(self._recordings[0].thread)
         for rec in self._recordings:
-            read = inputs_of(rec, roots)
-            if isinstance(read, str):
-                return
-            if any(merged.get(k, v) != v for k, v in read.items()):
-                return  # a file changed while the plan ran: nothing to key it by
-            merged.update(read)
+            both.whole_env = both.whole_env or rec.whole_env
+            both.credential = both.credential or rec.credential
+            both.opened |= rec.opened
+            for var, value in rec.env.items():
+                if both.env.setdefault(var, value) != value:
+                    return  # the environment changed while the plan ran
+        read = inputs_of(both, roots)
+        if isinstance(read, str):
+            return
+        if any(merged.get(k, v) != v for k, v in read.items()):
+            return  # a file changed while the plan ran: nothing to key it by
+        merged.update(read)
         rows = [[f.rule_id, f.severity, f.subject, f.message, f.hint] for f in findings]
         self.cache.store(bucket_of("checks", self.config.stack),
                          _checks_static(self.config, self._text), merged,

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 from conftest import ROOT
 
@@ -85,3 +86,22 @@ def test_ab_compares_two_revisions_on_one_fleet() -> None:
     assert lines[3].startswith("B/A per pair: ")
     ratio = float(lines[3].rsplit("median ", 1)[1])
     assert ratio > 0
+
+
+def test_bench_processes_keep_bytecode_and_their_own_cache(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every timed process compiles a module once (as an installed fluxform does), outside
+    the tree, and never touches the user's capture cache."""
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    import measure
+
+    env = measure.bench_env(cache_dir=tmp_path / "cache")
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPYCACHEPREFIX"] == str(measure.BYTECODE)
+    assert not env["PYTHONPYCACHEPREFIX"].startswith(str(ROOT))
+    assert env["FLUXFORM_CACHE_DIR"] == str(tmp_path / "cache")
+    other = measure.bench_env(tmp_path / "rev")
+    assert other["PYTHONPATH"] == str(tmp_path / "rev")
+    assert "FLUXFORM_CACHE_DIR" not in other or other["FLUXFORM_CACHE_DIR"] != env[
+        "FLUXFORM_CACHE_DIR"]

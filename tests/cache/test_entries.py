@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
 import os
 import shutil
+import sys
 import threading
 from pathlib import Path
 
@@ -14,6 +17,10 @@ from hypothesis import strategies as st
 
 from fluxform import cache
 from fluxform.cache import CaptureCache, bucket_of, entry_name, recording
+from fluxform.graph import Graph, Resource
+from fluxform.project import load_stack
+
+ROOT = Path(__file__).resolve().parents[2]
 
 STATIC = {"mode": "head", "stack": "dev"}
 GRAPH = '{"format": "fluxform.graph/v1", "project": "p", "stack": "dev", "resources": []}\n'
@@ -191,3 +198,101 @@ def test_default_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     assert cache.default_dir() == tmp_path / "fluxform"
     monkeypatch.setenv("FLUXFORM_CACHE_DIR", str(tmp_path / "x"))
     assert cache.default_dir() == tmp_path / "x"
+
+
+# --- The graph as an entry stores it (compact JSON), against what a fresh capture writes ---
+
+json_leaves = (st.none() | st.booleans() | st.integers(min_value=-(2 ** 70), max_value=2 ** 70)
+               | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12))
+json_values = st.recursive(json_leaves, lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                           max_leaves=20)
+
+
+def _graph(inputs: list[dict[str, object]], project: str = "p", stack: str = "dev") -> Graph:
+    resources = {}
+    for i, value in enumerate(inputs):
+        urn = f"urn:pulumi:{stack}::{project}::t:m:R::r{i}"
+        resources[urn] = Resource(urn=urn, type="t:m:R", name=f"r{i}", inputs=value,
+                                  dependencies=(urn,) if i % 2 else (),
+                                  property_dependencies={"a": (urn,)} if i % 3 else {})
+    return Graph(project=project, stack=stack, resources=resources)
+
+
+@settings(max_examples=80, deadline=None)
+@given(inputs=st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=5),
+                       min_size=1, max_size=4))
+def test_the_compact_form_reads_back_to_the_same_graph_bytes(inputs: list[dict[str, object]]
+                                                              ) -> None:
+    """Whatever the inputs (unicode, big integers, floats, NaN, nesting): the graph read back
+    from its compact form writes `to_json` byte for byte as the graph itself does, and its
+    compact form byte for byte too (so a checks entry keyed by its digest matches)."""
+    graph = _graph(inputs)
+    compact = graph.to_compact_json()
+    assert compact.count("\n") == 1 and compact.endswith("\n")
+    back = Graph.from_json(compact)
+    assert back.to_json() == graph.to_json()
+    assert back.to_compact_json() == compact
+    assert Graph.from_json(graph.to_json()).to_compact_json() == compact
+
+
+@settings(max_examples=25, deadline=None)
+@given(inputs=st.lists(st.dictionaries(st.text(max_size=8), json_values, max_size=5),
+                       min_size=1, max_size=3))
+def test_a_hit_writes_what_the_fresh_graph_writes(tmp_path_factory: pytest.TempPathFactory,
+                                                  inputs: list[dict[str, object]]) -> None:
+    """Through the store: a miss stores the graph, the hit that follows gives a graph whose
+    `to_json` (what `--save` writes, what the diff reads) is the fresh one's, byte for byte."""
+    config = load_stack(ROOT, "dev")
+    graph = _graph(inputs, project=config.project, stack="dev")
+    store = CaptureCache(tmp_path_factory.mktemp("c"))
+    got, status = cache.capture_cached(config, store, lambda _config: graph)
+    assert status == "miss" and got is graph
+    hit, status = cache.capture_cached(config, store, lambda _config: pytest.fail("captured"))
+    assert status == "hit"
+    assert hit.to_json() == graph.to_json()
+
+
+def test_loaded_modules_are_seen_again_after_an_import(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The module list is reused only while the loaded modules are the same objects: a
+    module imported, or replaced by one from another file, is seen by the next capture."""
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "ff_memo_probe.py").write_text(f"WHERE = {name!r}\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "one"))
+    roots = cache.Roots.of({"t": tmp_path})
+    monkeypatch.delitem(sys.modules, "ff_memo_probe", raising=False)
+
+    def recorded() -> dict[str, str]:
+        with recording() as rec:
+            pass
+        inputs = cache.inputs_of(rec, roots)
+        assert isinstance(inputs, dict)
+        return {k: v for k, v in inputs.items() if k.startswith("file:t:")}
+
+    assert recorded() == {}
+    importlib.import_module("ff_memo_probe")
+    assert list(recorded()) == ["file:t:one/ff_memo_probe.py"]
+    assert list(recorded()) == ["file:t:one/ff_memo_probe.py"]  # the reused answer
+    del sys.modules["ff_memo_probe"]
+    monkeypatch.syspath_prepend(str(tmp_path / "two"))
+    importlib.invalidate_caches()
+    importlib.import_module("ff_memo_probe")
+    assert list(recorded()) == ["file:t:two/ff_memo_probe.py"]
+    del sys.modules["ff_memo_probe"]
+    assert recorded() == {}
+
+
+def test_an_opened_directory_is_not_an_input(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "f.txt").write_text("x")
+    with recording() as rec:
+        os.listdir(tmp_path / "d")
+        with contextlib.suppress(OSError):
+            os.close(os.open(tmp_path / "d", os.O_RDONLY))
+        (tmp_path / "f.txt").read_text()
+    inputs = cache.inputs_of(rec, cache.Roots.of({"t": tmp_path}))
+    assert isinstance(inputs, dict)
+    assert inputs["file:t:f.txt"] == cache.blob_id(b"x")
+    assert not any(k.startswith("file:t:d") for k in inputs)
