@@ -315,7 +315,12 @@ def redact_keys(inputs: dict[str, Any], keys: tuple[str, ...],
 # `ssh://git@host` (a user, no password) is the normal form of a Git URL and is fine. The
 # pattern starts at the literal `://` and every part stops at a delimiter, so it scans a
 # string in linear time.
-URL_WITH_PASSWORD = re.compile(r"(?<=[A-Za-z0-9+.-])(://[^/?#@\s:]*:)[^/?#@\s]+@")
+URL_WITH_PASSWORD = re.compile(r"(?<=[A-Za-z0-9+.-])(://[^/?#@\s:]*:)[^/?#\s]+@")
+"""user:password@ in a URL; the password runs to the last `@` of the authority, as Go's
+net/url splits it, so a password holding `@` is masked whole."""
+URL_WITH_TOKEN = re.compile(r"((?:https?|oci)://)[^/?#@\s:]+@", re.IGNORECASE)
+"""A bare token as the user of an https:// or oci:// URL (`https://<token>@host`); ssh://git@
+is a user name, not a credential, and stays."""
 MASKED_PASSWORD = "***"
 # Words of a Helm value key that name a credential, and compounds ending in `key` that do.
 SECRET_WORDS = frozenset({"password", "passwd", "pwd", "passphrase", "token", "secret",
@@ -368,10 +373,12 @@ def helm_values_path(type_: str) -> tuple[str, ...] | None:
 
 
 def mask_url_passwords(text: str) -> str:
-    """`text` with the password of every URL in it replaced by `***` (`https://u:***@h`)."""
+    """`text` with the password of every URL in it replaced by `***` (`https://u:***@h`), and a
+    bare token user of an https:// or oci:// URL too (`https://***@h`)."""
     if "://" not in text or "@" not in text:
         return text
-    return URL_WITH_PASSWORD.sub(r"\1" + MASKED_PASSWORD + "@", text)
+    text = URL_WITH_PASSWORD.sub(r"\1" + MASKED_PASSWORD + "@", text)
+    return URL_WITH_TOKEN.sub(r"\1" + MASKED_PASSWORD + "@", text)
 
 
 _CREDENTIAL = {MARKER_KEY: "secret", "fingerprint": None}

@@ -3,13 +3,13 @@ no credentials in plain sight (Helm values, URLs)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from fluxform.graph import (
     HELM_RELEASE_PULUMI,
     URL_WITH_PASSWORD,
+    URL_WITH_TOKEN,
     credential_key,
     credential_marker,
     is_marker,
@@ -23,12 +23,6 @@ TOKEN_TYPES = {
     "random:index/randomPassword:RandomPassword": "length",
 }
 DEPLOY_KEY = "github:index/repositoryDeployKey:RepositoryDeployKey"
-# A bare `token@` before the host of an https:// or oci:// URL (user info without a password):
-# there a user name cannot be told from a token (`ssh://git@host`, the normal form of a Git
-# URL, is not matched). The spec refuses it (fluxform.spec.validate.url_credentials); this
-# finds it in objects from elsewhere (a --baseline graph, a --state export). Every part stops
-# at a delimiter, so a string is scanned in linear time.
-URL_WITH_TOKEN = re.compile(r"(?:https?|oci)://[^/?#@\s:]+@", re.IGNORECASE)
 
 
 def receiver_auth(objs: list[PolicyObject], ctx: Context) -> Hits:

@@ -11,6 +11,7 @@ file, so a change of wording or of the line named is reviewed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -344,3 +345,25 @@ def test_any_user_info_in_an_oci_url_is_refused_on_its_line_and_never_echoed(inf
     line = SPEC[:SPEC.index(field)].count("\n") + 1
     assert message.startswith(f"s.yaml:{line}: ") and "carries no credentials" in message, message
     assert len(info) < 4 or info not in message
+
+
+@pytest.mark.parametrize("url", [*TOKEN_URLS, f"https://user:{SECRET}@tail@h.example.com/x"])
+def test_a_credential_in_a_baseline_url_is_masked_in_the_graph(url: str) -> None:
+    """A --baseline graph is anyone's file: the reader masks a token user and a password
+    holding `@` (up to the authority's last `@`), so no plan shows them."""
+    from fluxform.graph import FORMAT
+    from fluxform.graphfile import parse_graph
+
+    urn = "urn:pulumi:prod::fluxform::kubernetes:source.toolkit.fluxcd.io/v1:GitRepository::fleet"
+    doc = {"format": FORMAT, "project": "fluxform", "stack": "prod", "resources": [
+        {"urn": urn, "type": "kubernetes:source.toolkit.fluxcd.io/v1:GitRepository", "name": "fleet",
+         "custom": True, "inputs": {"spec": {"url": url}}}]}
+    text = parse_graph(json.dumps(doc).encode(), "b.json").to_json()
+    assert SECRET not in text and "***@" in text
+
+
+@pytest.mark.parametrize("url", NOT_CREDENTIALS)
+def test_a_url_without_credentials_is_not_masked(url: str) -> None:
+    from fluxform.graph import mask_url_passwords
+
+    assert mask_url_passwords(url) == url
