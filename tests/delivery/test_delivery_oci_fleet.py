@@ -149,7 +149,13 @@ def test_rendered_tree_for_git_delivery() -> None:
     spec = load(OCI_FLEET.replace("  chart_version: \"2.17.2\"\n", "  chart_version: \"2.17.2\"\n  delivery: git\n"))
     tree = render_tree(spec, "stacks/air.yaml")
     text = "".join(f"=== {path}\n{body.decode()}" for path, body in tree.items())
-    assert "flux-system" not in [p.rsplit("/", 1)[-1] for p in tree]  # the root sync stays Pulumi's
+    # The root sync and the fleet's source stay Pulumi's: no rendered object has their identity.
+    docs = [d for body in tree.values() for d in yaml.safe_load_all(body) if isinstance(d, dict)]
+    identities = {(d.get("kind"), d.get("metadata", {}).get("namespace"), d.get("metadata", {}).get("name"))
+                  for d in docs}
+    assert not identities & {("Kustomization", "flux-system", "flux-system"),
+                             ("OCIRepository", "flux-system", "flux-system")}
+    assert len(docs) > 3
     assert_golden(GOLDEN / "oci-fleet-tree.txt", text)
 
 

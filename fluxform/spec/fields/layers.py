@@ -3,6 +3,8 @@ OCI artifact sources, and the cluster-wide cluster vars and SOPS key they draw o
 
 from __future__ import annotations
 
+import dataclasses
+
 from fluxform.spec.fields.common import ANNOTATIONS, ARTIFACT_VERIFY, names
 from fluxform.spec.kinds import (
     AGE_RECIPIENT,
@@ -93,7 +95,10 @@ LAYER_SOURCE = Obj({
 }, optional=True)
 
 LAYER = Obj({
-    "name": Field(NAME, "Layer name (the Kustomization's name in flux-system).", required=True),
+    "name": Field(dataclasses.replace(NAME, reserved=("flux-system",),
+                                      reserved_hint="flux-system is the root sync and the fleet's source; "
+                                                    "pick a name of its own"),
+                  "Layer name (the Kustomization's name in flux-system).", required=True),
     "path": Field(REL_PATH, "Directory of the fleet repository the layer applies.", required=True),
     "interval": Field(DURATION, "Reconcile interval.", default="10m"),
     "retry_interval": Field(DURATION, "Retry interval after a failure.", default="2m"),
