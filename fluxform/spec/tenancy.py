@@ -125,6 +125,12 @@ def charts(doc: Document, path: Path, helm: dict[str, Any], taken: dict[str, str
         where: Path = (*path, "repositories", i)
         by_name[repo["name"]] = repo
         _chart_repository(doc, where, repo)
+        if namespace != "flux-system" and repo["provider"] != "generic":
+            # Least privilege: provider aws/azure/gcp authenticates as source-controller's own
+            # cloud identity (the platform's), so a tenant could pull whatever it may read.
+            raise doc.error((*where, "provider"), "a tenant's registry takes provider generic only",
+                            "the cloud providers authenticate as the platform's source-controller; "
+                            "use a pull Secret the tenant manages (secret_ref)")
     for i, release in enumerate(helm["releases"]):
         where = (*path, "releases", i)
         repo = by_name.get(release["repository"])

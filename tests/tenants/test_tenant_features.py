@@ -133,6 +133,9 @@ def test_tenant_helm_runs_in_the_tenant_namespace_as_its_account() -> None:
     ("- {name: t, source: {type: oci, url: 'oci://ghcr.io/x', tag: a, verify_signatures: true, verify_provider: "
      "notation, verify_secret: k, verify_identities: [{issuer: '^a$', subject: '^b$'}]}}\n",
      "s.yaml:7: tenants[0].source.verify_identities: does not apply to notation"),
+    ("- {name: t, source: {owner: acme, repository: a}, helm: {repositories: [{name: p, url: 'oci://r.example.com/c', "
+     "chart_ref: true, provider: aws}]}}\n",
+     "s.yaml:7: tenants[0].helm.repositories[0].provider: a tenant's registry takes provider generic only"),
     ("- {name: t, source: {type: git}}\n", "s.yaml:7: tenants[0].source: type git needs 'url'"),
     ("- {name: t, source: {owner: acme}}\n", "s.yaml:7: tenants[0].source: type github needs 'repository'"),
     ("- {name: t, cluster_role: cluster-admin, source: {owner: acme, repository: a}}\n",
