@@ -142,6 +142,10 @@ def charts(doc: Document, path: Path, helm: dict[str, Any], taken: dict[str, str
                                 "a digest pins the chart's OCIRepository; a HelmRepository pins "
                                 "by version only")
             continue
+        if "+" in release["version"]:
+            raise doc.error((*where, "version"), "build metadata ('+') cannot be an OCI tag",
+                            "an OCI tag is [A-Za-z0-9_][A-Za-z0-9._-]* (the distribution spec), so "
+                            "the chart was pushed under another tag: pin that, or a digest")
         if release["name"] in taken:
             raise doc.error((*where, "name"), f"an OCIRepository '{release['name']}' is already "
                             f"{taken[release['name']]} in namespace {namespace}",

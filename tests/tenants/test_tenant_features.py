@@ -136,6 +136,9 @@ def test_tenant_helm_runs_in_the_tenant_namespace_as_its_account() -> None:
     ("- {name: t, source: {owner: acme, repository: a}, helm: {repositories: [{name: p, url: 'oci://r.example.com/c', "
      "chart_ref: true, provider: aws}]}}\n",
      "s.yaml:7: tenants[0].helm.repositories[0].provider: a tenant's registry takes provider generic only"),
+    ("- {name: t, source: {owner: acme, repository: a}, helm: {repositories: [{name: p, url: 'oci://r.example.com/c', "
+     "chart_ref: true}], releases: [{name: w, repository: p, chart: w, version: '6.7.1+build.1'}]}}\n",
+     "s.yaml:7: tenants[0].helm.releases[0].version: build metadata ('+') cannot be an OCI tag"),
     ("- {name: t, source: {type: git}}\n", "s.yaml:7: tenants[0].source: type git needs 'url'"),
     ("- {name: t, source: {owner: acme}}\n", "s.yaml:7: tenants[0].source: type github needs 'repository'"),
     ("- {name: t, cluster_role: cluster-admin, source: {owner: acme, repository: a}}\n",
