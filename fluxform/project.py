@@ -143,6 +143,8 @@ class _Project:
     main: Path
     stack_dir: Path
     config: dict[Any, Any]
+    config_lines: dict[Any, int]
+    """Line of each key of `config` in Pulumi.yaml."""
 
 
 def _project(root: Path) -> _Project:
@@ -156,7 +158,8 @@ def _project(root: Path) -> _Project:
     if not isinstance(main, str) or not isinstance(stack_dir, str):
         raise ConfigError("Pulumi.yaml: 'main' and 'stackConfigDir' must be strings")
     return _Project(name=name, main=root / main, stack_dir=root / stack_dir,
-                    config=_section(doc, "config", "Pulumi.yaml", lines))
+                    config=_section(doc, "config", "Pulumi.yaml", lines),
+                    config_lines={p[1]: n for p, n in lines.items() if len(p) == 2 and p[0] == "config"})
 
 
 def project_name(project_dir: Path) -> str:
@@ -234,7 +237,7 @@ def load_stack(project_dir: str | Path, stack: str) -> StackConfig:
     config: dict[str, str] = {}
     secrets: set[str] = set()
     declared_secret: set[str] = set()
-    required: set[str] = set()  # declared with neither a value nor a default
+    required: dict[str, int] = {}  # declared with neither a value nor a default -> its line
     for key, value in project.config.items():
         full = _full_key(key, project.name, "Pulumi.yaml")
         if isinstance(value, dict) and value and set(value) <= DECLARATION_KEYS:
@@ -242,7 +245,7 @@ def load_stack(project_dir: str | Path, stack: str) -> StackConfig:
                 declared_secret.add(full)
             value = value.get("value", value.get("default"))
             if value is None:
-                required.add(full)
+                required[full] = project.config_lines.get(key, 1)
                 continue
         config[full] = _as_string(value)
     plain_keys: set[str] = set()
@@ -255,14 +258,15 @@ def load_stack(project_dir: str | Path, stack: str) -> StackConfig:
         plain, secret = _redacted(value)
         config[full] = _as_string(plain, f"{where}: {full}")
         (secrets if secret else plain_keys).add(full)
-    missing = sorted(required - config.keys())
+    missing = sorted(set(required) - config.keys())
     if missing:
         # pulumi/pulumi pkg/workspace/config.go, ValidateStackConfigAndApplyProjectConfig: a
         # key the project declares without a value or default must be set on every stack, or
         # `pulumi preview`/`up` stop with "Stack '<name>' is missing configuration value".
-        raise ConfigError(f"{label}: {missing[0]}: not set, but Pulumi.yaml declares it without "
-                          f"a default, so `pulumi up` refuses this stack (hint: pulumi config set "
-                          f"{missing[0]} ..., or give the declaration a default)")
+        raise ConfigError(f"Pulumi.yaml:{required[missing[0]]}: {missing[0]}: declared without a "
+                          f"default but not set in {label}, so `pulumi up` refuses this stack "
+                          f"(hint: pulumi config set {missing[0]} ..., or give the declaration a "
+                          "default)")
     for full in sorted(declared_secret & plain_keys):
         raise ConfigError(f"{label}:{line_of[full]}: {full}: declared secret in Pulumi.yaml but "
                           f"stored in plain text (hint: pulumi config set --secret {full} ...)")

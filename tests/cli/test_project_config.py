@@ -98,7 +98,7 @@ def test_stack_config_dir_and_qualified_stack_names(tmp_path: Path) -> None:
      "Pulumi.dev.yaml:2: proj:token: declared secret in Pulumi.yaml but stored in plain text"),
     ("name: proj\nmain: prog/\nconfig:\n  owner:\n    type: string\n  spare:\n    type: string\n    default: x\n",
      "config:\n  other: 1\n", "dev",
-     "Pulumi.dev.yaml: proj:owner: not set, but Pulumi.yaml declares it without a default, so "
+     "Pulumi.yaml:4: proj:owner: declared without a default but not set in Pulumi.dev.yaml, so "
      "`pulumi up` refuses this stack"),
 ], ids=["config-not-mapping", "bad-yaml", "top-not-mapping", "bad-key", "unknown-stack",
         "path-in-stack-name", "no-project-name", "missing-main", "secret-in-clear",
