@@ -250,12 +250,24 @@ def _json(doc: Document, path: Path, value: Any, kind: Json) -> dict[str, Any]:
     return {key: _json_value(doc, (*path, key), item) for key, item in value.items()}
 
 
+def _no_control(doc: Document, path: Path, text: Any) -> None:
+    """Refuse a control or bidirectional character in a free value or key (never echoed)."""
+    control = _CONTROL.search(text) if isinstance(text, str) else None
+    if control is not None:
+        raise doc.error(path, f"contains the control character U+{ord(control.group()):04X}",
+                        "remove it (control and bidirectional characters are never part of a value)")
+
+
 def _json_value(doc: Document, path: Path, value: Any) -> Any:
     """Any JSON value; the loader has already bounded the depth, so recursion is safe."""
     if isinstance(value, dict):
+        for key in value:
+            _no_control(doc, (*path, key), key)
         return {key: _json_value(doc, (*path, key), item) for key, item in value.items()}
     if isinstance(value, list):
         return [_json_value(doc, (*path, i), item) for i, item in enumerate(value)]
+    if isinstance(value, str):
+        _no_control(doc, path, value)  # tabs and newlines stay: multi-line values are common
     if isinstance(value, float) and not math.isfinite(value):
         raise doc.error(path, "is not a finite number", 'quote it if you mean the text, e.g. ".inf"')
     return value
