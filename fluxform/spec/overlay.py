@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from fluxform.errors import SpecError
 from fluxform.spec.kinds import Kind, Obj, Seq
@@ -183,7 +183,7 @@ def _named(items: Any) -> bool:
                                            for i in items)
 
 
-def keyed_by_name(kind: Kind | None) -> bool:
+def keyed_by_name(kind: Kind | None) -> TypeGuard[Seq]:
     """A list the field table keys by `name` (fluxform.spec.kinds.Seq.key): merged by name."""
     return isinstance(kind, Seq) and kind.key == "name"
 
@@ -217,7 +217,7 @@ def _merge(base: Any, bo: Origin, over: Any, oo: Origin, path: Path, out: dict[P
             result[key] = _record(item, (oo[0], (*oo[1], key)), (*path, key), out)
         return result
     # A name that is not a string is the validator's to refuse (the list is replaced whole).
-    if isinstance(kind, Seq) and keyed_by_name(kind) and _named(base) and _named(over):
+    if keyed_by_name(kind) and _named(base) and _named(over):
         return _merge_named(base, bo, over, oo, path, out, kind.item)
     _refuse_stray_remove(over, oo)
     return _record(over, oo, path, out)

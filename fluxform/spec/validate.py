@@ -161,10 +161,7 @@ def _text(doc: Document, path: Path, value: Any, kind: Text) -> str:
     if len(value) > kind.max_len:
         raise doc.error(path, f"{shown(path, value, kind)} is longer than {kind.max_len} characters",
                         kind.hint)
-    control = (_CONTROL if kind.lines else _LINE_CONTROL).search(value)
-    if control is not None:
-        raise doc.error(path, f"contains the control character U+{ord(control.group()):04X}",
-                        "remove it (control and bidirectional characters are never part of a value)")
+    _no_control(doc, path, value, _CONTROL if kind.lines else _LINE_CONTROL)
     if kind.url and (problem := url_credentials(value)) is not None:
         raise doc.error(path, *problem)
     if kind.regex is not None and not kind.regex.fullmatch(value):
@@ -250,9 +247,10 @@ def _json(doc: Document, path: Path, value: Any, kind: Json) -> dict[str, Any]:
     return {key: _json_value(doc, (*path, key), item) for key, item in value.items()}
 
 
-def _no_control(doc: Document, path: Path, text: Any) -> None:
-    """Refuse a control or bidirectional character in a free value or key (never echoed)."""
-    control = _CONTROL.search(text) if isinstance(text, str) else None
+def _no_control(doc: Document, path: Path, text: Any, pattern: re.Pattern[str] = _CONTROL) -> None:
+    """Refuse a control or bidirectional character in a value or key (never echoed); the
+    default pattern lets tabs and newlines through."""
+    control = pattern.search(text) if isinstance(text, str) else None
     if control is not None:
         raise doc.error(path, f"contains the control character U+{ord(control.group()):04X}",
                         "remove it (control and bidirectional characters are never part of a value)")
@@ -267,7 +265,7 @@ def _json_value(doc: Document, path: Path, value: Any) -> Any:
     if isinstance(value, list):
         return [_json_value(doc, (*path, i), item) for i, item in enumerate(value)]
     if isinstance(value, str):
-        _no_control(doc, path, value)  # tabs and newlines stay: multi-line values are common
+        _no_control(doc, path, value)  # multi-line values are common in Helm values
     if isinstance(value, float) and not math.isfinite(value):
         raise doc.error(path, "is not a finite number", 'quote it if you mean the text, e.g. ".inf"')
     return value
