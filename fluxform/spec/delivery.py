@@ -65,10 +65,7 @@ def _oci_fleet_and_charts(doc: Document, data: dict[str, Any]) -> None:
             raise doc.error((*path, "url"), "an oci fleet needs an oci:// url",
                             "a Git fleet is type github (owner and repository)")
         _oci(doc, path, src)
-        if src["provider"] != "generic" and src["secret_ref"] is not None:
-            raise doc.error((*path, "secret_ref"), f"does not apply with provider {src['provider']}",
-                            "the cloud's workload identity authenticates; remove secret_ref or use "
-                            "provider generic")
+        registry_auth(doc, path, src)
         if data["image_automation"] is not None:
             raise doc.error(("image_automation",), "needs a Git fleet repository to push to",
                             "the fleet source is an OCI artifact (fleet.type: oci); update images "
@@ -135,6 +132,14 @@ def _oci(doc: Document, path: Path, src: dict[str, Any]) -> None:
         raise doc.error((*path, refs[1]) if refs else path, "set exactly one of tag, semver or digest",
                         "pin the artifact, e.g. tag: v1.2.3 or a digest")
     verify_options(doc, path, src)
+
+
+def registry_auth(doc: Document, path: Path, src: dict[str, Any]) -> None:
+    """A pull Secret and a cloud provider exclude each other on an OCI registry source."""
+    if src["provider"] != "generic" and src.get("secret_ref") is not None:
+        raise doc.error((*path, "secret_ref"), f"does not apply with provider {src['provider']}",
+                        "the cloud's workload identity authenticates; remove secret_ref or use "
+                        "provider generic")
 
 
 def verify_options(doc: Document, path: Path, src: dict[str, Any]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fluxform.spec.delivery import verify_options
+from fluxform.spec.delivery import registry_auth, verify_options
 from fluxform.spec.loader import Document, Path
 from fluxform.spec.semantics import find_cycle
 from fluxform.spec.validate import did_you_mean
@@ -168,8 +168,5 @@ def _chart_repository(doc: Document, path: Path, repo: dict[str, Any]) -> None:
     if not repo["url"].startswith("oci://"):
         raise doc.error((*path, "chart_ref"), "needs an oci:// url",
                         "charts of an https:// index come through a HelmRepository; leave chart_ref out")
-    if repo["provider"] != "generic" and repo.get("secret_ref") is not None:
-        raise doc.error((*path, "secret_ref"), f"does not apply with provider {repo['provider']}",
-                        "the cloud's workload identity authenticates; remove secret_ref or use "
-                        "provider generic")
+    registry_auth(doc, path, repo)
     verify_options(doc, path, repo)
